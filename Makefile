@@ -1,0 +1,55 @@
+# attractor-lab: `make figures` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PRESET ?= default
+# pinned: on a CPU-only machine with the wheel on disk this is the CPU build. Elsewhere pick your
+# build, e.g. make setup TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
+TORCH ?= torch==2.13.0
+NB ?=
+export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
+export MPLBACKEND := Agg
+export PYTHONHASHSEED := 0
+
+.PHONY: setup figures test test-unit test-notebooks lab bench clean refresh-outputs strip help
+
+help:
+	@echo "make figures [PRESET=smoke|default|paper] [NB=01_single_example]  run the notebooks -> figures/"
+	@echo "make test                                                        unit + notebook tests"
+	@echo "make lab | bench | clean | refresh-outputs"
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q $(TORCH)
+	$(PY) -m pip install -q -e ".[all]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (attractor-lab)" >/dev/null
+	touch $@
+
+setup: $(VENV)/.installed
+
+figures: setup
+	$(PY) tools/run_notebooks.py --preset $(PRESET) $(NB)
+
+# the notebook checks run at the smoke preset and write into build/, never into figures/
+test: export ATTRACTOR_PRESET_OVERRIDE := smoke
+test: export ATTRACTOR_FIGURES := $(abspath build/test-figures)
+test: export ATTRACTOR_CACHE := $(abspath build/test-cache)
+test: setup
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+test-unit: setup
+	$(PY) -m pytest tests -q -m "not notebook"
+
+lab: setup
+	cd notebooks && ../$(VENV)/bin/jupyter lab
+
+bench: setup
+	$(PY) bench/run.py
+
+refresh-outputs: setup
+	$(PY) tools/refresh_outputs.py $(NB)
+
+clean:
+	rm -rf build .pytest_cache figures/smoke figures/paper
+	@echo "(the run cache in .cache/ is kept; rm -rf .cache to retrain everything)"

@@ -1,0 +1,81 @@
+"""Which training examples are attractors (Prop. 1 plus the thesis's iterative-fixed-point check)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from .dynamics import iterate, nearest
+from .spectra import spectral_radius
+
+__all__ = ["classify_attractors", "summarize_attractors"]
+
+
+def classify_attractors(
+    model,
+    X: Tensor,
+    *,
+    max_steps: int = 1000,
+    iter_tol: float = 1e-5,
+    fixed_point_tol: float = 1e-2,
+    eig_threshold: float = 1.0,
+    method: str = "auto",
+) -> pd.DataFrame:
+    """Classify each training example ``X[i]`` (X: (n, dim)).
+
+    For every example: the one-step error ``||f(x_i) - x_i||``; the spectral radius of ``J_f(x_i)``;
+    the iteration from ``x_i`` (converged? after how many steps?) and its limit; the nearest training
+    example to that limit (index, distance: the thesis's manual check). Verdicts:
+
+    - ``iteration_converged``: iterating from ``x_i`` settles (step < ``iter_tol``): the thesis's
+      loose "iterative fixed point" test.
+    - ``is_iterative_fixed_point``: it settles *at* ``x_i``: nearest training example is ``i`` and
+      ``||limit - x_i|| < fixed_point_tol``.
+    - ``false_positive``: settles, but somewhere else (the thesis's false positives).
+    - ``is_attractor``: ``is_iterative_fixed_point`` and spectral radius < ``eig_threshold``.
+
+    Distances are Euclidean, in data units. Returns one row per example, indexed 0..n-1.
+    """
+    X = torch.as_tensor(X)
+    if X.dim() != 2:
+        raise ValueError(f"X has shape {tuple(X.shape)}; expected (n, dim)")
+    p = next(model.parameters(), None) if isinstance(model, torch.nn.Module) else None
+    Xm = X.to(device=p.device, dtype=p.dtype) if p is not None else X
+    with torch.no_grad():
+        one_step = torch.linalg.vector_norm(model(Xm).double() - Xm.double(), dim=-1).cpu().numpy()
+    rho = spectral_radius(model, X, method=method).cpu().numpy()
+    it = iterate(model, Xm, max_steps=max_steps, tol=iter_tol)
+    idx, dist = nearest(it.x, X)
+    self_dist = torch.linalg.vector_norm(it.x.double().cpu() - X.double().cpu(), dim=-1).numpy()
+    n = X.shape[0]
+    returns_home = (idx == np.arange(n)) & (self_dist < fixed_point_tol)
+    conv = it.converged & ~it.diverged
+    df = pd.DataFrame(
+        {
+            "index": np.arange(n),
+            "one_step_error": one_step,
+            "spectral_radius": rho,
+            "iteration_converged": conv,
+            "iteration_steps": it.steps,
+            "limit_distance_to_self": self_dist,
+            "nearest_index": idx,
+            "nearest_distance": dist,
+            "is_iterative_fixed_point": conv & returns_home,
+            "false_positive": conv & ~returns_home,
+        }
+    )
+    df["is_attractor"] = df["is_iterative_fixed_point"] & (df["spectral_radius"] < eig_threshold)
+    return df
+
+
+def summarize_attractors(df: pd.DataFrame) -> dict:
+    """Counts from a :func:`classify_attractors` table (for one-row-per-run CSVs)."""
+    return {
+        "n_attractors": int(df["is_attractor"].sum()),
+        "n_iterative_fixed_points": int(df["iteration_converged"].sum()),
+        "n_true_fixed_points": int(df["is_iterative_fixed_point"].sum()),
+        "n_false_positives": int(df["false_positive"].sum()),
+        "n_radius_below_1": int((df["spectral_radius"] < 1).sum()),
+        "median_spectral_radius": float(np.median(df["spectral_radius"])),
+    }

@@ -1,0 +1,356 @@
+"""Experiment configurations, presets, cached (batched) training runs and sweeps.
+
+A *run* is a flat dict of JSON literals (see :func:`make_config`): the data, the network, the
+training recipe and the seeds. Its SHA-256 is the cache key, so re-running a notebook reuses every
+finished run. :func:`sweep` runs a list of configurations in-process, on local processes (joblib)
+or on a Dask cluster, grouping runs that differ only in their seeds into one batched ensemble.
+"""
+from __future__ import annotations
+
+import copy
+import os
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from .caching import Cache, default_cache
+from .data import cifar10, mnist, photo_patches, random_images, sphere_points, DatasetNotFound
+from .models import MLPAutoencoder, MLPEnsemble, default_device
+from .training import LOSSES, OPTIMIZERS, TrainResult, train, train_ensemble
+
+__all__ = [
+    "PRESETS",
+    "resolve_preset",
+    "DEFAULTS",
+    "DATA_KINDS",
+    "make_config",
+    "make_data",
+    "build_model",
+    "Run",
+    "train_runs",
+    "sweep",
+    "resolve_cifar",
+    "group_key",
+    "setup_notebook",
+]
+
+PRESETS = ("smoke", "default", "paper")
+
+
+def resolve_preset(preset: str, table: dict[str, dict], **overrides) -> dict:
+    """The settings of ``preset`` from ``table`` ({"smoke": {...}, "default": {...}, "paper": {...}}),
+    with every override that is not None applied on top."""
+    if preset not in PRESETS:
+        raise ValueError(f"preset={preset!r}; accepted values: {list(PRESETS)}")
+    missing = [p for p in PRESETS if p not in table]
+    if missing:
+        raise ValueError(f"preset table lacks {missing}")
+    out = copy.deepcopy(table[preset])
+    for k, v in overrides.items():
+        if v is not None:
+            out[k] = v
+    return out
+
+
+DATA_KINDS = ("sphere", "uniform_images", "mnist", "cifar10", "cifar10_gray", "patches", "patches_gray")
+TASKS = ("autoencode", "sequence")
+
+DEFAULTS: dict[str, Any] = dict(
+    data="sphere", n=1, dim=None, radius=1.0, data_seed=0,
+    width=1000, depth=1, activation="relu", bias=True, parameterization="standard", init="default",
+    optimizer="adam", lr=1e-4, loss="mse", loss_threshold=1e-8, max_epochs=10_000,
+    momentum=0.9, weight_decay=5e-4,
+    task="autoencode", cycle_len=None, seed=0, dtype="float32",
+)
+_DATA_DIM = {"uniform_images": 3072, "mnist": 784, "cifar10": 3072, "cifar10_gray": 1024,
+             "patches": 3072, "patches_gray": 1024}
+
+
+def make_config(**kw) -> dict:
+    """A complete, validated run configuration (defaults from :data:`DEFAULTS`).
+
+    Unknown keys are refused (a typo would silently make a new cache entry). ``dim`` is implied by
+    image data; ``radius`` is used only by ``data="sphere"``.
+    """
+    unknown = sorted(set(kw) - set(DEFAULTS))
+    if unknown:
+        raise ValueError(f"unknown configuration keys {unknown}; accepted keys: {sorted(DEFAULTS)}")
+    c = {**DEFAULTS, **kw}
+    if c["data"] not in DATA_KINDS:
+        raise ValueError(f"data={c['data']!r}; accepted values: {list(DATA_KINDS)}")
+    if c["data"] != "sphere":
+        implied = _DATA_DIM[c["data"]]
+        if c["dim"] not in (None, implied):
+            raise ValueError(f"dim={c['dim']!r} does not match data={c['data']!r} (dim {implied})")
+        c["dim"] = implied
+        c["radius"] = None
+    elif c["dim"] is None:
+        raise ValueError("dim: required for data='sphere'")
+    if c["optimizer"] not in OPTIMIZERS:
+        raise ValueError(f"optimizer={c['optimizer']!r}; accepted values: {list(OPTIMIZERS)}")
+    if c["loss"] not in LOSSES:
+        raise ValueError(f"loss={c['loss']!r}; accepted values: {list(LOSSES)}")
+    if c["task"] not in TASKS:
+        raise ValueError(f"task={c['task']!r}; accepted values: {list(TASKS)}")
+    if c["dtype"] not in ("float32", "float64"):
+        raise ValueError(f"dtype={c['dtype']!r}; accepted values: ['float32', 'float64']")
+    if c["task"] == "sequence":
+        L = c["cycle_len"] or c["n"]
+        if c["n"] % L:
+            raise ValueError(f"cycle_len={c['cycle_len']!r} must divide n={c['n']}")
+    for k in ("n", "width", "depth", "max_epochs"):
+        if not isinstance(c[k], (int, np.integer)) or c[k] < (0 if k == "max_epochs" else 1):
+            raise ValueError(f"{k}={c[k]!r}: must be a positive integer")
+    if not isinstance(c["bias"], bool):
+        raise ValueError(f"bias={c['bias']!r}: must be True or False")
+    return c
+
+
+def resolve_cifar(kind: str = "cifar10", root=None, verbose: bool = True) -> str:
+    """``kind`` ("cifar10" or "cifar10_gray") when CIFAR-10 is on disk, else the matching stand-in
+    ("patches" / "patches_gray"), saying so plainly. A corrupt archive raises."""
+    if kind not in ("cifar10", "cifar10_gray"):
+        raise ValueError(f"kind={kind!r}; accepted values: ['cifar10', 'cifar10_gray']")
+    try:
+        cifar10(1, root=root)
+        return kind
+    except DatasetNotFound as e:
+        if verbose:
+            print(f"NOTE: CIFAR-10 is not available here ({e}).\n      Using the labelled STAND-IN: 32x32 patches "
+                  "of scikit-image's photographs ('patches'). Figures and CSVs say so.")
+        return "patches" if kind == "cifar10" else "patches_gray"
+
+
+_DATA_SOURCE = {"sphere": "uniform on the sphere", "uniform_images": "uniform random images", "mnist": "MNIST",
+                "cifar10": "CIFAR-10", "cifar10_gray": "CIFAR-10 (grayscale)",
+                "patches": "STAND-IN photo patches", "patches_gray": "STAND-IN photo patches (grayscale)"}
+
+
+def data_source(kind: str) -> str:
+    return _DATA_SOURCE[kind]
+
+
+def make_data(c: dict) -> tuple[Tensor, Tensor | None]:
+    """Training inputs ``X`` (n, dim) and targets (None for autoencoding) of a configuration."""
+    kind, n, s = c["data"], c["n"], c["data_seed"]
+    if kind == "sphere":
+        X = sphere_points(n, c["dim"], c["radius"], seed=s, dtype=torch.float64)
+    elif kind == "uniform_images":
+        X = random_images(n, (3, 32, 32), seed=s).X
+    elif kind == "mnist":
+        X = mnist(n, seed=s).X
+    elif kind in ("cifar10", "cifar10_gray"):
+        X = cifar10(n, grayscale=kind.endswith("gray"), seed=s).X
+    else:
+        X = photo_patches(n, grayscale=kind.endswith("gray"), seed=s).X
+    X = X.to(getattr(torch, c["dtype"]))
+    if c["task"] == "autoencode":
+        return X, None
+    L = c["cycle_len"] or n
+    idx = np.arange(n).reshape(-1, L)
+    nxt = np.roll(idx, -1, axis=1).reshape(-1)
+    return X, X[torch.as_tensor(nxt)]
+
+
+_MODEL_KEYS = ("dim", "width", "depth", "activation", "bias", "parameterization", "init")
+_TRAIN_KEYS = ("optimizer", "lr", "loss", "loss_threshold", "max_epochs", "momentum", "weight_decay")
+
+
+def build_model(c: dict, device=None) -> MLPAutoencoder:
+    """The (untrained) network of a configuration, initialised by ``c["seed"]``."""
+    return MLPAutoencoder(**{k: c[k] for k in _MODEL_KEYS}, seed=c["seed"], dtype=getattr(torch, c["dtype"]),
+                          device=default_device(device))
+
+
+def group_key(c: dict) -> tuple:
+    """Runs with equal keys differ only in seeds and can be trained as one ensemble."""
+    return tuple((k, c[k]) for k in sorted(c) if k not in ("seed", "data_seed"))
+
+
+def _subsample_history(h: np.ndarray, m: int = 200) -> dict:
+    if len(h) <= m:
+        idx = np.arange(len(h))
+    else:
+        idx = np.unique(np.concatenate([np.geomspace(1, len(h), m).astype(int) - 1, [len(h) - 1]]))
+    return {"epoch": idx.tolist(), "loss": h[idx].tolist()}
+
+
+def _result(tr: TrainResult, seconds: float, batch: int) -> dict:
+    return {"final_loss": tr.final_loss, "epochs": tr.epochs, "converged": tr.converged, "diverged": tr.diverged,
+            "train_seconds": seconds, "batch_size": batch, "history": _subsample_history(tr.history)}
+
+
+def _train_group(configs: list[dict], device=None, progress: bool = False) -> list[tuple[dict, dict]]:
+    """Train runs sharing a :func:`group_key` together; returns (result, state_dict) per run."""
+    dev = default_device(device)
+    c0 = configs[0]
+    tkw = {k: c0[k] for k in _TRAIN_KEYS}
+    t0 = time.perf_counter()
+    if len(configs) == 1:
+        model = build_model(c0, dev)
+        X, Y = make_data(c0)
+        tr = train(model, X.to(dev), None if Y is None else Y.to(dev), progress=progress, **tkw)
+        return [(_result(tr, time.perf_counter() - t0, 1), model.state_dict())]
+    ens = MLPEnsemble([build_model(c, dev) for c in configs])
+    datas = [make_data(c) for c in configs]
+    same = all(c["data_seed"] == c0["data_seed"] for c in configs)
+    X = datas[0][0] if same else torch.stack([d[0] for d in datas])
+    Y = None if datas[0][1] is None else (datas[0][1] if same else torch.stack([d[1] for d in datas]))
+    trs = train_ensemble(ens, X.to(dev), None if Y is None else Y.to(dev), progress=progress, **tkw)
+    dt = (time.perf_counter() - t0) / len(configs)
+    return [(_result(tr, dt, len(configs)), m.state_dict()) for tr, m in zip(trs, ens.members())]
+
+
+def train_batch(configs: list[dict], cache: Cache, device=None, progress: bool = False) -> list[dict]:
+    """Train a group of runs (batched), storing each model and result in ``cache``; cached runs are
+    skipped. This is the unit of work a sweep hands to a worker."""
+    todo = [c for c in configs if c not in cache]
+    if todo:
+        for c, (res, state) in zip(todo, _train_group(todo, device, progress)):
+            cache.put(c, res, state)
+    return [cache.get(c) for c in configs]
+
+
+@dataclass
+class Run:
+    """A trained run: its configuration, model (on ``device``), data and training outcome."""
+
+    config: dict
+    model: MLPAutoencoder
+    X: Tensor
+    Y: Tensor | None
+    result: dict
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.result["converged"])
+
+
+def _chunks(configs: list[dict], max_batch: int, max_batch_params: float) -> list[list[dict]]:
+    groups: dict[tuple, list[dict]] = {}
+    for c in configs:
+        groups.setdefault(group_key(c), []).append(c)
+    out = []
+    for g in groups.values():
+        c = g[0]
+        params = c["dim"] * c["width"] * 2 + (c["depth"] - 1) * c["width"] ** 2
+        k = max(1, min(max_batch, int(max_batch_params // max(params, 1))))
+        out += [g[i : i + k] for i in range(0, len(g), k)]
+    return out
+
+
+def sweep(
+    configs: Sequence[dict],
+    fn: Callable[..., list[dict]] = train_batch,
+    cache: Cache | None = None,
+    backend: str = "local",
+    n_jobs: int = 1,
+    client=None,
+    max_batch: int = 16,
+    max_batch_params: float = 4e7,
+    device=None,
+    progress: bool = True,
+) -> pd.DataFrame:
+    """Run every configuration (skipping those ``cache`` holds) and return one row per run.
+
+    ``fn(batch, cache, device=..., progress=...)`` does the work for a batch of configurations sharing
+    a :func:`group_key` and stores each result in the cache (default: :func:`train_batch`).
+    ``backend``: "local" (this process), "processes" (``n_jobs`` joblib workers, torch threads split
+    between them), "dask" (``client``: a ``distributed.Client`` or its address; the cache folder must
+    be shared by the workers). An interrupted sweep resumes where it stopped.
+    """
+    if backend not in ("local", "processes", "dask"):
+        raise ValueError(f"backend={backend!r}; accepted values: ['local', 'processes', 'dask']")
+    cache = cache or default_cache()
+    configs = [make_config(**c) for c in configs]
+    todo = [c for c in configs if c not in cache]
+    batches = _chunks(todo, max_batch, max_batch_params)
+    bar = None
+    if progress and batches:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(todo), desc=f"sweep ({backend})")
+    if backend == "local":
+        for b in batches:
+            fn(b, cache, device=device, progress=progress)
+            if bar is not None:
+                bar.update(len(b))
+    elif backend == "processes":
+        from joblib import Parallel, delayed
+
+        threads = max(1, (os.cpu_count() or 1) // max(1, n_jobs))
+        par = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")
+        for nb in par(delayed(_in_worker)(fn, b, cache.root, threads, device) for b in batches):
+            if bar is not None:
+                bar.update(nb)
+    else:
+        from distributed import Client, as_completed
+
+        if client is None:
+            raise ValueError("client: a distributed.Client or a scheduler address is required for backend='dask'")
+        cl = Client(client) if isinstance(client, str) else client
+        try:
+            futs = [cl.submit(_in_worker, fn, b, cache.root, 0, device, pure=False) for b in batches]
+            for f in as_completed(futs):
+                nb = f.result()
+                if bar is not None:
+                    bar.update(nb)
+        finally:
+            if isinstance(client, str):
+                cl.close()
+    if bar is not None:
+        bar.close()
+    rows = []
+    for c in configs:
+        r = cache.get(c)
+        if r is None:
+            raise RuntimeError(f"run missing from the cache after the sweep: {c}")
+        rows.append({**c, **{k: v for k, v in r.items() if k != "history"}})
+    return pd.DataFrame(rows)
+
+
+def _in_worker(fn, batch, cache_root, threads: int, device) -> int:
+    if threads:
+        torch.set_num_threads(threads)
+    fn(batch, Cache(cache_root), device=device, progress=False)
+    return len(batch)
+
+
+def train_runs(configs: Sequence[dict], cache: Cache | None = None, device=None, progress: bool = True,
+               **sweep_kw) -> list[Run]:
+    """Train (or load from the cache) every configuration and return the trained runs in order."""
+    cache = cache or default_cache()
+    configs = [make_config(**c) for c in configs]
+    sweep(configs, cache=cache, device=device, progress=progress, **sweep_kw)
+    dev = default_device(device)
+    runs = []
+    for c in configs:
+        m = build_model(c, dev)
+        m.load_state_dict(cache.load_state(c, map_location=dev))
+        X, Y = make_data(c)
+        runs.append(Run(c, m, X.to(dev), None if Y is None else Y.to(dev), cache.get(c)))
+    return runs
+
+
+def setup_notebook(preset: str, table: dict[str, dict], **overrides) -> dict:
+    """Resolve a notebook's settings and set the plotting style.
+
+    ``ATTRACTOR_PRESET_OVERRIDE`` (set by ``make test`` for nbval) replaces ``preset``. Prints the
+    settings in force so every executed notebook records them.
+    """
+    from .plotting import set_style
+
+    preset = os.environ.get("ATTRACTOR_PRESET_OVERRIDE") or preset
+    cfg = resolve_preset(preset, table, **overrides)
+    cfg["preset"] = preset
+    set_style()
+    print(f"preset={preset!r}  device={default_device()}  torch={torch.__version__}  threads={torch.get_num_threads()}")
+    for k, v in cfg.items():
+        if k != "preset":
+            print(f"  {k} = {v!r}")
+    return cfg

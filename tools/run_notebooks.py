@@ -1,0 +1,69 @@
+"""Run the figure notebooks headlessly with papermill (``make figures``).
+
+Each notebook runs with ``-k python3 -p preset <preset>`` in ``notebooks/``; the executed copy goes
+to ``build/executed/<preset>/``. Figures and CSVs go to ``figures/`` for the default preset and to
+``figures/<preset>/`` otherwise. The wall time of each notebook is recorded in
+``figures/<preset-dir>/timings.json`` and the index ``README.md`` there is rewritten.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--preset", default="default", choices=["smoke", "default", "paper"])
+    ap.add_argument("notebooks", nargs="*", help="stems or paths (default: every notebooks/NN_*.ipynb)")
+    args = ap.parse_args(argv)
+    import papermill as pm
+
+    from tools.figure_index import write_index
+
+    nbs = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    if args.notebooks:
+        want = {Path(n).stem for n in args.notebooks}
+        unknown = want - {p.stem for p in nbs}
+        if unknown:
+            print(f"unknown notebooks {sorted(unknown)}; available: {[p.stem for p in nbs]}", file=sys.stderr)
+            return 2
+        nbs = [p for p in nbs if p.stem in want]
+    figdir = ROOT / "figures" if args.preset == "default" else ROOT / "figures" / args.preset
+    figdir.mkdir(parents=True, exist_ok=True)
+    os.environ["ATTRACTOR_FIGURES"] = str(figdir)
+    os.environ.pop("ATTRACTOR_PRESET_OVERRIDE", None)
+    out = ROOT / "build" / "executed" / args.preset
+    out.mkdir(parents=True, exist_ok=True)
+    tfile = figdir / "timings.json"
+    timings = json.loads(tfile.read_text()) if tfile.is_file() else {}
+    failed = []
+    for nb in nbs:
+        print(f"==> {nb.name} (preset={args.preset})", flush=True)
+        t0 = time.perf_counter()
+        try:
+            pm.execute_notebook(str(nb), str(out / nb.name), parameters={"preset": args.preset}, kernel_name="python3",
+                                cwd=str(nb.parent), progress_bar=False, log_output=False)
+        except Exception as e:  # keep going: report every failing notebook at the end
+            print(f"    FAILED: {type(e).__name__}: {str(e)[:2000]}", flush=True)
+            failed.append(nb.stem)
+            continue
+        dt = time.perf_counter() - t0
+        timings[nb.stem] = {"seconds": round(dt, 1), "preset": args.preset}
+        print(f"    done in {dt:.0f} s", flush=True)
+        tfile.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
+        write_index(figdir, timings)
+    if failed:
+        print(f"failed: {failed} (executed copies with the error are in {out})", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
