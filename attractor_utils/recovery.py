@@ -1,0 +1,237 @@
+"""Associative recall: corrupting stored images, recovering them by iteration, the 1-nearest-neighbour
+baseline, spurious attractors, and recovery of stored sequences (limit cycles).
+
+Conventions: images are rows of ``X`` (n, dim) with pixel values in [0, 1]; distances are Euclidean
+over all ``dim`` pixels, in pixel units. "Recovered" always means: the iteration converged (the step
+``||f(x) - x||`` fell below ``iter_tol``) and its limit lies within ``match_tol`` of the *right*
+training image, which is also the nearest training image to the limit.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from .dynamics import iterate, nearest, orbit
+from .spectra import cycle_spectral_radius, spectral_radius
+
+__all__ = [
+    "CORRUPTIONS",
+    "corrupt",
+    "recover_by_iteration",
+    "nearest_neighbour_recovery",
+    "recovery_curve",
+    "random_starts",
+    "search_limits",
+    "count_distinct",
+    "sequence_recovery",
+]
+
+CORRUPTIONS = ("gaussian", "mask")
+
+
+def corrupt(X: Tensor, kind: str, level: float, seed: int = 0, clip: bool = True) -> Tensor:
+    """Corrupted copies of the images ``X`` (n, dim), seeded (same seed, same corruption).
+
+    ``kind="gaussian"``: add i.i.d. N(0, ``level``^2) noise to every pixel (``level`` = the noise's
+    standard deviation in pixel units, so 0.1 is 10% of the [0, 1] range).
+    ``kind="mask"``: set a random fraction ``level`` in [0, 1] of each image's pixels to 0 (each image
+    its own mask; exactly ``round(level * dim)`` pixels).
+    ``clip``: clip the result to [0, 1] (the range of the stored images). Returns float, shape of X.
+    """
+    X = torch.as_tensor(X)
+    if X.dim() != 2:
+        raise ValueError(f"X has shape {tuple(X.shape)}; expected (n, dim)")
+    if kind not in CORRUPTIONS:
+        raise ValueError(f"kind={kind!r}; accepted values: {list(CORRUPTIONS)}")
+    if not (isinstance(level, (int, float, np.floating)) and np.isfinite(level) and level >= 0):
+        raise ValueError(f"level={level!r}: must be a finite number >= 0")
+    g = torch.Generator().manual_seed(int(seed))
+    Xc = X.detach().cpu().clone()
+    n, d = Xc.shape
+    if kind == "gaussian":
+        Xc = Xc + float(level) * torch.randn(n, d, generator=g, dtype=Xc.dtype)
+    else:
+        if level > 1:
+            raise ValueError(f"level={level!r}: the masked fraction must be in [0, 1]")
+        k = int(round(float(level) * d))
+        if k:
+            idx = torch.argsort(torch.rand(n, d, generator=g), dim=1)[:, :k]
+            Xc.scatter_(1, idx, 0.0)
+    if clip:
+        Xc = Xc.clamp(0.0, 1.0)
+    return Xc.to(X.device)
+
+
+def recover_by_iteration(model, X_train: Tensor, X_start: Tensor, targets=None, *, max_steps: int = 1000,
+                         iter_tol: float = 1e-5, match_tol: float = 0.5) -> pd.DataFrame:
+    """Iterate ``model`` from every row of ``X_start`` (m, dim) and compare the limit with ``X_train`` (n, dim).
+
+    ``targets``: (m,) index of the training image each start should return to (None: no target).
+    Returns one row per start: ``converged`` (step < ``iter_tol``, finite), ``steps``, ``nearest_index``,
+    ``nearest_distance`` (limit to its nearest training image), ``is_training`` (converged and within
+    ``match_tol`` of a training image), and with targets ``target`` and ``recovered`` (``is_training``
+    and the nearest training image is the target).
+    """
+    it = iterate(model, X_start, max_steps=max_steps, tol=iter_tol)
+    idx, dist = nearest(it.x, X_train)
+    conv = it.converged & ~it.diverged
+    df = pd.DataFrame({"converged": conv, "steps": it.steps, "nearest_index": idx, "nearest_distance": dist})
+    df["is_training"] = conv & (dist < match_tol)
+    if targets is not None:
+        t = np.asarray(targets)
+        if t.shape != (len(df),):
+            raise ValueError(f"targets has shape {t.shape}; expected ({len(df)},)")
+        df["target"] = t
+        df["recovered"] = df["is_training"] & (idx == t)
+    df.attrs["limits"] = it.x
+    return df
+
+
+def nearest_neighbour_recovery(X_train: Tensor, X_query: Tensor, targets) -> np.ndarray:
+    """1-nearest-neighbour rule: (m,) bool, the training image nearest to each query is its target."""
+    idx, _ = nearest(X_query, X_train)
+    return idx == np.asarray(targets)
+
+
+def recovery_curve(model, X_train: Tensor, kind: str, levels, *, seed: int = 0, max_steps: int = 1000,
+                   iter_tol: float = 1e-5, match_tol: float = 0.5, subset=None) -> pd.DataFrame:
+    """Recovery rate by iteration and by 1-NN for one corruption ``kind`` over ``levels``.
+
+    Corrupts every training image (or the rows ``subset``) once per level with seed ``seed + j``
+    (j = level index). Returns one row per level: ``kind``, ``level``, ``n_inputs``,
+    ``recovery_iteration`` (fraction recovered by iterating), ``recovery_1nn`` (fraction whose nearest
+    training image is the original), ``converged_fraction``, ``spurious_fraction`` (converged to a point
+    farther than ``match_tol`` from every training image).
+    """
+    idx = np.arange(X_train.shape[0]) if subset is None else np.asarray(subset)
+    Xs = X_train[torch.as_tensor(idx)]
+    rows = []
+    for j, lev in enumerate(levels):
+        Xc = corrupt(Xs, kind, float(lev), seed=seed + j)
+        r = recover_by_iteration(model, X_train, Xc, idx, max_steps=max_steps, iter_tol=iter_tol,
+                                 match_tol=match_tol)
+        nn = nearest_neighbour_recovery(X_train, Xc, idx)
+        rows.append({"kind": kind, "level": float(lev), "n_inputs": len(idx),
+                     "recovery_iteration": float(r["recovered"].mean()), "recovery_1nn": float(nn.mean()),
+                     "converged_fraction": float(r["converged"].mean()),
+                     "spurious_fraction": float((r["converged"] & ~r["is_training"]).mean())})
+    return pd.DataFrame(rows)
+
+
+def random_starts(kind: str, n: int, dim: int, seed: int = 0, std: float = 1.0, mean: float = 0.5) -> Tensor:
+    """Random starting points (n, dim): ``"uniform"`` U[0, 1] pixels, or ``"gaussian"`` N(``mean``, ``std``^2)
+    pixels (not clipped)."""
+    g = torch.Generator().manual_seed(int(seed))
+    if kind == "uniform":
+        return torch.rand(n, dim, generator=g)
+    if kind == "gaussian":
+        return mean + std * torch.randn(n, dim, generator=g)
+    raise ValueError(f"kind={kind!r}; accepted values: ['uniform', 'gaussian']")
+
+
+def count_distinct(points: Tensor, tol: float) -> int:
+    """Number of clusters among the rows of ``points`` (m, dim) when rows closer than ``tol`` are merged
+    (single linkage, Euclidean)."""
+    P = torch.as_tensor(points).detach().double().cpu()
+    m = P.shape[0]
+    if m == 0:
+        return 0
+    D = torch.cdist(P, P).numpy() < tol
+    from scipy.sparse.csgraph import connected_components
+
+    return int(connected_components(D, directed=False)[0])
+
+
+def search_limits(model, X_train: Tensor, starts: Mapping[str, Tensor], *, max_steps: int = 1000,
+                  iter_tol: float = 1e-5, match_tol: float = 0.5, eig_threshold: float = 1.0) -> pd.DataFrame:
+    """Iterate from each group of starting points (``starts``: name -> (m, dim)) and classify the limits.
+
+    One row per start: ``source``, ``converged``, ``steps``, ``nearest_index``, ``nearest_distance``,
+    ``is_training`` (within ``match_tol`` of a training image), ``limit_spectral_radius`` (Jacobian at the
+    limit; NaN where not converged) and ``spurious_attractor`` (converged, not a training image, and
+    spectral radius < ``eig_threshold``: a stable fixed point that is not a training example).
+    """
+    out = []
+    for name, X0 in starts.items():
+        r = recover_by_iteration(model, X_train, X0, None, max_steps=max_steps, iter_tol=iter_tol,
+                                 match_tol=match_tol)
+        lim = r.attrs["limits"]
+        rho = np.full(len(r), np.nan)
+        ok = r["converged"].to_numpy()
+        if ok.any():
+            rho[ok] = spectral_radius(model, lim[torch.as_tensor(ok, device=lim.device)]).cpu().numpy()
+        r = r.assign(source=name, limit_spectral_radius=rho)
+        r["spurious_attractor"] = r["converged"] & ~r["is_training"] & (r["limit_spectral_radius"] < eig_threshold)
+        r.attrs = {"limits": lim}
+        out.append(r)
+    df = pd.concat(out, ignore_index=True)
+    df.attrs["limits"] = torch.cat([o.attrs["limits"] for o in out])
+    cols = ["source", "converged", "steps", "nearest_index", "nearest_distance", "is_training",
+            "limit_spectral_radius", "spurious_attractor"]
+    res = df[cols].copy()
+    res.attrs = {"limits": df.attrs["limits"]}
+    return res
+
+
+@torch.no_grad()
+def sequence_recovery(model, X: Tensor, cycle_len: int, *, laps: int = 3, match_tol: float = 0.5,
+                      noise_starts: Tensor | None = None, burn_in: int | None = None) -> tuple[pd.DataFrame, dict]:
+    """Which stored cycles of a sequence encoder are recovered.
+
+    ``X`` (n, dim) holds the training examples in cycle order: cycle c is ``X[c*L:(c+1)*L]`` with
+    ``f(x_i) ~ x_{i+1}`` wrapping around inside the cycle (``L = cycle_len``, as in
+    :func:`~attractor_utils.experiments.make_data`).
+
+    Per cycle: ``cycle_spectral_radius`` (Prop. 2: of the product of the Jacobians around the cycle,
+    evaluated at the training examples), ``max_one_step_error`` (max_i ||f(x_i) - x_{i+1}||), and the
+    *iterative* check ``orbit_ok``: starting from the cycle's first element and applying f ``laps * L``
+    times, each of the last ``L`` iterates lies within ``match_tol`` of the expected element.
+    ``stable_and_orbit`` = spectral radius < 1 and ``orbit_ok``.
+
+    With ``noise_starts`` (m, dim): iterate each ``burn_in`` times (default ``laps * L``), then ``L``
+    more; a training example counts as ``reached_from_noise`` when one of those last iterates of some
+    start lies within ``match_tol`` of it (and it is the nearest training example).
+    Returns the per-cycle table and a per-example dict of boolean arrays (n,):
+    ``in_stable_cycle``, ``recovered`` (in a cycle with ``stable_and_orbit``), ``reached_from_noise``.
+    """
+    X = torch.as_tensor(X)
+    n = X.shape[0]
+    L = int(cycle_len)
+    if L < 1 or n % L:
+        raise ValueError(f"cycle_len={cycle_len!r} must divide n={n}")
+    p = next(model.parameters())
+    Xd = X.to(device=p.device, dtype=p.dtype)
+    nxt = np.arange(n).reshape(-1, L)
+    nxt = np.roll(nxt, -1, axis=1).reshape(-1)
+    one_step = torch.linalg.vector_norm(model(Xd).double() - Xd[torch.as_tensor(nxt)].double(), dim=-1).cpu().numpy()
+    starts = Xd[::L]  # first element of every cycle, (n/L, dim)
+    orb = orbit(model, starts, laps * L)[-L:]  # (L, n_cycles, dim): x at steps (laps-1)L+1 .. laps*L
+    rows = []
+    per = {k: np.zeros(n, bool) for k in ("in_stable_cycle", "recovered", "reached_from_noise")}
+    for c in range(n // L):
+        seq = X[c * L:(c + 1) * L]
+        rho = cycle_spectral_radius(model, seq)
+        # after laps*L - L + j + 1 steps from x_0 the orbit should be at x_{(j+1) mod L}
+        expect = seq[torch.as_tensor((np.arange(L) + 1) % L)].double()
+        d = torch.linalg.vector_norm(orb[:, c].double().cpu() - expect, dim=-1).numpy()
+        ok = bool(np.all(np.isfinite(d)) and np.all(d < match_tol))
+        rows.append({"cycle": c, "cycle_len": L, "cycle_spectral_radius": rho,
+                     "max_one_step_error": float(one_step[c * L:(c + 1) * L].max()),
+                     "orbit_max_distance": float(np.nanmax(d)) if np.isfinite(d).any() else np.inf,
+                     "orbit_ok": ok, "stable": bool(rho < 1), "stable_and_orbit": bool(rho < 1 and ok)})
+        per["in_stable_cycle"][c * L:(c + 1) * L] = rho < 1
+        per["recovered"][c * L:(c + 1) * L] = rho < 1 and ok
+    if noise_starts is not None:
+        b = laps * L if burn_in is None else int(burn_in)
+        z = orbit(model, torch.as_tensor(noise_starts), b)[-1]
+        tail = orbit(model, z, L - 1).reshape(-1, X.shape[1])  # (L * m, dim)
+        fin = torch.isfinite(tail).all(dim=-1).cpu()
+        if fin.any():
+            idx, dist = nearest(tail[fin.to(tail.device)], X)
+            hit = idx[dist < match_tol]
+            per["reached_from_noise"][np.unique(hit)] = True
+    return pd.DataFrame(rows), per

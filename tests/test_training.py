@@ -1,0 +1,98 @@
+"""Training: thresholds, optimizers, sequence targets, divergence, batched ensembles == lone runs."""
+import numpy as np
+import pytest
+import torch
+
+import attractor_utils as au
+from attractor_utils.models import MLPAutoencoder, MLPEnsemble
+
+
+def test_train_stops_at_threshold_and_reports_history():
+    X = au.sphere_points(3, 8, 1.0, seed=0)
+    m = MLPAutoencoder(8, 32, 1, activation="tanh", seed=0)
+    tr = au.train(m, X, optimizer="adam", lr=1e-2, loss_threshold=1e-4, max_epochs=5000, progress=False)
+    assert tr.converged and not tr.diverged
+    assert len(tr.history) == tr.epochs + 1
+    assert tr.history[-1] < 1e-4 <= tr.history[-2]
+    assert tr.final_loss == pytest.approx(float(((m(X) - X) ** 2).mean().detach()), rel=1e-5)
+
+
+@pytest.mark.parametrize("opt", au.OPTIMIZERS)
+def test_every_optimizer_reduces_the_loss(opt):
+    X = au.sphere_points(4, 6, 1.0, seed=1)
+    m = MLPAutoencoder(6, 32, 1, activation="tanh", seed=0)
+    lr = {"adam": 1e-2, "rmsprop": 1e-3}.get(opt, 0.5)
+    tr = au.train(m, X, optimizer=opt, lr=lr, max_epochs=300, progress=False)
+    assert tr.history[-1] < 0.5 * tr.history[0]
+
+
+def test_sequence_targets():
+    X = au.sphere_points(3, 6, 1.0, seed=1)
+    Y = torch.roll(X, -1, 0)
+    m = MLPAutoencoder(6, 64, 2, activation="tanh", seed=0)
+    tr = au.train(m, X, Y, optimizer="adam", lr=3e-3, loss_threshold=1e-6, max_epochs=5000, progress=False)
+    assert tr.converged
+    assert torch.allclose(m(X), Y, atol=1e-2)
+
+
+def test_divergence_is_detected_and_said():
+    X = au.sphere_points(3, 6, 5.0, seed=1)
+    m = MLPAutoencoder(6, 32, 2, activation="relu", seed=0)
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        tr = au.train(m, X, optimizer="gd", lr=1e6, max_epochs=200, progress=False)
+    assert tr.diverged and not tr.converged and np.isfinite(tr.final_loss)
+    m = MLPAutoencoder(6, 32, 2, activation="relu", seed=0)
+    with pytest.raises(au.TrainingDiverged):
+        au.train(m, X, optimizer="gd", lr=1e6, max_epochs=200, progress=False, on_diverge="raise")
+
+
+@pytest.mark.parametrize("kwargs, word", [(dict(optimizer="lbfgs"), "optimizer"), (dict(loss="l1"), "loss"),
+                                          (dict(lr=-1.0), "lr"), (dict(max_epochs=-2), "max_epochs")])
+def test_bad_training_arguments(kwargs, word):
+    m = MLPAutoencoder(4, 3, 1)
+    with pytest.raises(ValueError, match=word):
+        au.train(m, torch.zeros(2, 4), progress=False, **kwargs)
+
+
+def test_wrong_data_shape():
+    m = MLPAutoencoder(4, 3, 1)
+    with pytest.raises(ValueError, match=r"X has shape"):
+        au.train(m, torch.zeros(2, 5), progress=False)
+    with pytest.raises(ValueError, match=r"Y has shape"):
+        au.train(m, torch.zeros(2, 4), torch.zeros(3, 4), progress=False)
+
+
+@pytest.mark.parametrize("opt,lr", [("adam", 1e-2), ("gd+momentum+wd", 0.2), ("rmsprop", 1e-3)])
+@pytest.mark.parametrize("shared_data", [True, False])
+def test_batched_ensemble_equals_lone_runs(opt, lr, shared_data):
+    """Each member ends exactly where training it alone ends: own optimizer state, own stopping."""
+    seeds = [0, 1, 2, 3]
+    kw = dict(dim=10, width=24, depth=2, activation="tanh", bias=True)
+    data = [au.sphere_points(5, 10, 1.0, seed=0 if shared_data else s) for s in seeds]
+    tkw = dict(optimizer=opt, lr=lr, loss_threshold=2e-3, max_epochs=400, progress=False)
+    lone = []
+    for s, X in zip(seeds, data):
+        m = MLPAutoencoder(seed=s, **kw)
+        lone.append((m, au.train(m, X, **tkw)))
+    ens = MLPEnsemble.from_seeds(seeds, **kw)
+    Xb = data[0] if shared_data else torch.stack(data)
+    res = au.train_ensemble(ens, Xb, **tkw)
+    stops = [r.epochs for r in res]
+    for k, ((m, tr), r) in enumerate(zip(lone, res)):
+        assert r.epochs == tr.epochs and r.converged == tr.converged
+        np.testing.assert_allclose(r.history, tr.history, rtol=1e-4, atol=1e-7)
+        for p, q in zip(ens.member(k).parameters(), m.parameters()):
+            torch.testing.assert_close(p, q, rtol=1e-4, atol=1e-5)
+    if opt == "adam":
+        # the point of the test: members stop at different epochs and then stay put
+        assert len(set(stops)) > 1 and any(r.converged for r in res)
+
+
+def test_ensemble_divergence_is_per_member():
+    seeds = [0, 1]
+    ens = MLPEnsemble.from_seeds(seeds, dim=6, width=8, depth=1, activation="relu")
+    X = torch.stack([au.sphere_points(3, 6, 1.0, seed=0), au.sphere_points(3, 6, 1e4, seed=0)])
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        res = au.train_ensemble(ens, X, optimizer="gd", lr=0.5, max_epochs=100, progress=False)
+    assert not res[0].diverged and res[1].diverged
+    assert torch.isfinite(ens.member(0).weights[0]).all()
