@@ -231,7 +231,7 @@ class MLPAutoencoder(nn.Module):
         init: str | Callable = "default",
         seed: int | None = 0,
         dtype: torch.dtype = torch.float32,
-        device: str | torch.device | None = "cpu",
+        device: str | torch.device | None = None,
     ):
         super().__init__()
         _check_sizes(dim, width, depth)
