@@ -19,3 +19,6 @@ from .spectra import (cycle_spectral_radius, jacobian, jacobian_eigenvalues, red
 from .training import OPTIMIZERS, TrainResult, TrainingDiverged, make_optimizer, train, train_ensemble
 
 __version__ = "0.1.0"
+
+# experiment-specific helpers, as submodules: au.recovery.corrupt(...), au.theory.theorem1_solution(...)
+from . import basins, basins2d, cycles, explicit, homogeneity, recovery, relu_grid, theory, theory_runs  # noqa: E402

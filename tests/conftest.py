@@ -26,7 +26,7 @@ def run_notebook(nb_outdir):
     done: dict = {}
 
     def _run(stem: str, **params) -> Path:
-        key = (stem, tuple(sorted(params.items())))
+        key = (stem, repr(sorted(params.items())))
         if key in done:
             return done[key]
         fig = nb_outdir / f"{stem}-{len(done)}"

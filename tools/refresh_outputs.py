@@ -44,7 +44,7 @@ def refresh(path: Path) -> None:
     nb.metadata.pop("papermill", None)
     nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
     nbformat.write(nb, path)
-    subprocess.run([sys.executable, "-m", "nbstripout", "--keep-count", str(path)], check=True)
+    subprocess.run([sys.executable, "-m", "nbstripout", "--keep-count", "--keep-id", str(path)], check=True)
 
 
 def main(argv: list[str]) -> int:

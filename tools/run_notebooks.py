@@ -8,6 +8,7 @@ to ``build/executed/<preset>/``. Figures and CSVs go to ``figures/`` for the def
 from __future__ import annotations
 
 import argparse
+import fcntl
 import json
 import os
 import sys
@@ -42,7 +43,6 @@ def main(argv=None) -> int:
     out = ROOT / "build" / "executed" / args.preset
     out.mkdir(parents=True, exist_ok=True)
     tfile = figdir / "timings.json"
-    timings = json.loads(tfile.read_text()) if tfile.is_file() else {}
     failed = []
     for nb in nbs:
         print(f"==> {nb.name} (preset={args.preset})", flush=True)
@@ -55,10 +55,13 @@ def main(argv=None) -> int:
             failed.append(nb.stem)
             continue
         dt = time.perf_counter() - t0
-        timings[nb.stem] = {"seconds": round(dt, 1), "preset": args.preset}
         print(f"    done in {dt:.0f} s", flush=True)
-        tfile.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
-        write_index(figdir, timings)
+        with open(figdir / ".timings.lock", "w") as lock:  # several runners may share figures/
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            timings = json.loads(tfile.read_text()) if tfile.is_file() else {}
+            timings[nb.stem] = {"seconds": round(dt, 1), "preset": args.preset}
+            tfile.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
+            write_index(figdir, timings)
     if failed:
         print(f"failed: {failed} (executed copies with the error are in {out})", file=sys.stderr)
         return 1

@@ -1,0 +1,91 @@
+"""Sequence encoders (PNAS Fig. 4): data laid out as cycles, the next-element targets, Proposition 2
+per starting element, and which stored cycle an iteration from noise falls onto.
+
+Layout convention (as :func:`experiments.make_data` with ``task="sequence"``): ``X`` (n, dim) holds
+``n / L`` cycles of length ``L`` one after the other; element ``i`` of a cycle maps to element
+``(i + 1) mod L`` of the same cycle.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from torch import Tensor
+
+from .dynamics import nearest, orbit
+from .spectra import cycle_spectral_radius
+
+__all__ = ["cycle_next_index", "cycle_targets", "cycle_ids", "element_cycle_radii", "noise_cycle_recovery"]
+
+
+def _check(n: int, L: int) -> None:
+    if not isinstance(L, (int, np.integer)) or L < 1 or n % L:
+        raise ValueError(f"cycle_len={L!r} must be a positive integer dividing n={n}")
+
+
+def cycle_next_index(n: int, cycle_len: int) -> np.ndarray:
+    """Index of the successor of each of the ``n`` elements: (n,) int."""
+    _check(n, cycle_len)
+    idx = np.arange(n).reshape(-1, cycle_len)
+    return np.roll(idx, -1, axis=1).reshape(-1)
+
+
+def cycle_ids(n: int, cycle_len: int) -> np.ndarray:
+    """The cycle each of the ``n`` elements belongs to: (n,) int."""
+    _check(n, cycle_len)
+    return np.arange(n) // cycle_len
+
+
+def cycle_targets(X: Tensor, cycle_len: int) -> Tensor:
+    """The sequence-encoding targets ``Y[i] = X[next(i)]``: same shape as ``X`` (n, dim)."""
+    X = torch.as_tensor(X)
+    return X[torch.as_tensor(cycle_next_index(X.shape[0], cycle_len), device=X.device)]
+
+
+def element_cycle_radii(model, X: Tensor, cycle_len: int) -> np.ndarray:
+    """Proposition 2 from every element: the spectral radius of ``J(x_{i-1}) ... J(x_{i+1}) J(x_i)``
+    (the Jacobian of the ``L``-fold composition at ``x_i``) for each row of ``X``: (n,) float.
+    Within a cycle the values agree up to rounding (the products are cyclic permutations)."""
+    X = torch.as_tensor(X)
+    n = X.shape[0]
+    _check(n, cycle_len)
+    out = np.empty(n)
+    for c in range(n // cycle_len):
+        seq = X[c * cycle_len:(c + 1) * cycle_len]
+        for j in range(cycle_len):
+            out[c * cycle_len + j] = cycle_spectral_radius(model, torch.roll(seq, -j, dims=0))
+    return out
+
+
+@torch.no_grad()
+def noise_cycle_recovery(model, X: Tensor, cycle_len: int, starts: Tensor, burn_in: int = 200,
+                         match_tol: float = 0.5) -> tuple[pd.DataFrame, Tensor]:
+    """Iterate ``model`` ``burn_in`` times from each row of ``starts`` (m, dim), then ``cycle_len``
+    more times, and read the last ``cycle_len`` iterates against the stored cycles.
+
+    Per start: ``cycle`` (the cycle of the training example nearest to the first read iterate, or -1
+    when some read iterate is farther than ``match_tol`` from every training example or not finite),
+    ``in_order`` (every read iterate is within ``match_tol`` of a training example and each is the
+    successor of the one before: the stored sequence is traversed), ``max_distance`` (largest distance
+    of a read iterate to its nearest training example), ``first_index`` (nearest example to the first
+    read iterate). Distances are Euclidean in data units. Also returns the read iterates
+    (cycle_len, m, dim) for display.
+    """
+    X = torch.as_tensor(X)
+    n = X.shape[0]
+    L = int(cycle_len)
+    _check(n, L)
+    nxt = cycle_next_index(n, L)
+    z = orbit(model, torch.as_tensor(starts), int(burn_in))[-1]
+    tail = orbit(model, z, L - 1)  # (L, m, dim)
+    m = tail.shape[1]
+    T = tail.detach().double().cpu()
+    fin = torch.isfinite(T).all(dim=-1)  # (L, m)
+    idx, dist = nearest(torch.where(torch.isfinite(T), T, torch.zeros_like(T)).reshape(L * m, -1), X)
+    idx, dist = idx.reshape(L, m), np.where(fin.numpy(), dist.reshape(L, m), np.inf)
+    close = (dist < match_tol).all(axis=0)
+    order = (nxt[idx[:-1]] == idx[1:]).all(axis=0) if L > 1 else np.ones(m, bool)
+    cyc = np.where(close, idx[0] // L, -1)
+    df = pd.DataFrame({"start": np.arange(m), "cycle": cyc, "in_order": close & order,
+                       "max_distance": dist.max(axis=0), "first_index": idx[0]})
+    return df, tail

@@ -1,0 +1,111 @@
+"""Cached training on a data set given explicitly (arrays), for experiments whose data is not one of
+:data:`experiments.DATA_KINDS`: hand-placed 2D points, 2D cycles, MNIST digits in a chosen label order.
+
+:func:`train_on` mirrors :func:`experiments.train_runs`: one trained :class:`experiments.Run` per seed,
+stored in the run cache under the SHA-256 of the data (and targets) plus the network and training
+settings, so re-running a notebook reuses finished runs. Seeds that share data train as one batched
+ensemble (exactly as if alone, see :func:`training.train_ensemble`).
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .caching import Cache, default_cache
+from .experiments import DEFAULTS, Run, _result
+from .models import MLPAutoencoder, MLPEnsemble, default_device
+from .training import train, train_ensemble
+
+__all__ = ["data_digest", "explicit_config", "train_on"]
+
+_NET_KEYS = ("width", "depth", "activation", "bias", "parameterization", "init")
+_TRAIN_KEYS = ("optimizer", "lr", "loss", "loss_threshold", "max_epochs", "momentum", "weight_decay")
+_ALLOWED = set(_NET_KEYS) | set(_TRAIN_KEYS) | {"dtype"}
+
+
+def data_digest(X: Tensor, Y: Tensor | None = None) -> str:
+    """SHA-256 of the float64 bytes of ``X`` (n, dim) and of ``Y`` (or of ``"None"``)."""
+    h = hashlib.sha256()
+    for A in (X, Y):
+        if A is None:
+            h.update(b"None")
+        else:
+            a = np.ascontiguousarray(torch.as_tensor(A).detach().cpu().to(torch.float64).numpy())
+            h.update(str(a.shape).encode())
+            h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def explicit_config(X: Tensor, Y: Tensor | None = None, seed: int = 0, label: str = "", **settings) -> dict:
+    """The cache key dict of one run on explicit data: the data's digest, shape, an optional free-text
+    ``label`` (shown in the cache's config.json), the network/training settings (defaults from
+    :data:`experiments.DEFAULTS`) and the seed. Unknown settings are refused."""
+    unknown = sorted(set(settings) - _ALLOWED)
+    if unknown:
+        raise ValueError(f"unknown settings {unknown}; accepted: {sorted(_ALLOWED)}")
+    X = torch.as_tensor(X)
+    if X.dim() != 2:
+        raise ValueError(f"X has shape {tuple(X.shape)}; expected (n, dim)")
+    if Y is not None and tuple(torch.as_tensor(Y).shape) != tuple(X.shape):
+        raise ValueError(f"Y has shape {tuple(torch.as_tensor(Y).shape)}; expected {tuple(X.shape)}")
+    c = {k: DEFAULTS[k] for k in (*_NET_KEYS, *_TRAIN_KEYS, "dtype")}
+    c.update(settings)
+    if c["dtype"] not in ("float32", "float64"):
+        raise ValueError(f"dtype={c['dtype']!r}; accepted values: ['float32', 'float64']")
+    c.update(kind="explicit", label=str(label), data_sha256=data_digest(X, Y), n=int(X.shape[0]),
+             dim=int(X.shape[1]), task="autoencode" if Y is None else "map", seed=int(seed))
+    return c
+
+
+def _model(c: dict, device) -> MLPAutoencoder:
+    return MLPAutoencoder(c["dim"], c["width"], c["depth"], c["activation"], bias=c["bias"],
+                          parameterization=c["parameterization"], init=c["init"], seed=c["seed"],
+                          dtype=getattr(torch, c["dtype"]), device=device)
+
+
+def train_on(
+    X: Tensor,
+    Y: Tensor | None = None,
+    *,
+    seeds: Sequence[int] = (0,),
+    label: str = "",
+    cache: Cache | None = None,
+    device=None,
+    progress: bool = True,
+    **settings,
+) -> list[Run]:
+    """Train (or load from the cache) one network per seed on ``X`` (n, dim) -> ``Y`` (n, dim)
+    (``Y=None``: autoencode ``X``). ``settings``: width, depth, activation, bias, parameterization,
+    init, optimizer, lr, loss, loss_threshold, max_epochs, momentum, weight_decay, dtype.
+    Returns one :class:`Run` per seed, in order (``run.config`` is the :func:`explicit_config`)."""
+    cache = cache or default_cache()
+    dev = default_device(device)
+    configs = [explicit_config(X, Y, seed=s, label=label, **settings) for s in seeds]
+    dtype = getattr(torch, configs[0]["dtype"])
+    Xd = torch.as_tensor(X).detach().to(device=dev, dtype=dtype)
+    Yd = None if Y is None else torch.as_tensor(Y).detach().to(device=dev, dtype=dtype)
+    tkw = {k: configs[0][k] for k in _TRAIN_KEYS}
+    todo = [c for c in configs if c not in cache]
+    if todo:
+        t0 = time.perf_counter()
+        if len(todo) == 1:
+            m = _model(todo[0], dev)
+            trs, models = [train(m, Xd, Yd, progress=progress, **tkw)], [m]
+        else:
+            ens = MLPEnsemble([_model(c, dev) for c in todo])
+            trs = train_ensemble(ens, Xd, Yd, progress=progress, **tkw)
+            models = ens.members()
+        dt = (time.perf_counter() - t0) / len(todo)
+        for c, tr, m in zip(todo, trs, models):
+            cache.put(c, _result(tr, dt, len(todo)), m.state_dict())
+    runs = []
+    for c in configs:
+        m = _model(c, dev)
+        m.load_state_dict(cache.load_state(c, map_location=dev))
+        runs.append(Run(c, m, Xd, Yd, cache.get(c)))
+    return runs

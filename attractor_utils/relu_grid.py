@@ -1,0 +1,79 @@
+"""The thesis's ReLU-autoencoder grid (seed 000): run configurations and per-run attractor analysis.
+
+:func:`grid_configs` builds one configuration per (dataset, depth, width, bias, seed);
+:func:`analyse_run` classifies the training images of one trained run
+(:func:`attractor_utils.classify_attractors`) and adds the homogeneity measurements of
+:mod:`attractor_utils.homogeneity`, returning one tidy row per run and the per-image table.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .attractors import classify_attractors, summarize_attractors
+from .experiments import Run, data_source, make_config
+from .homogeneity import eigenvalue_nearest_one, homogeneity_residual
+
+__all__ = ["grid_configs", "analyse_run"]
+
+
+def grid_configs(datasets: Sequence[str], depths: Sequence[int], widths: Sequence[int], biases: Sequence[bool],
+                 seeds: Sequence[int], *, n: int = 100, data_seed: int = 0, **train_kw) -> list[dict]:
+    """One :func:`make_config` per (dataset, depth, width, bias, seed), ReLU activation.
+
+    ``seeds`` are the network initialisation seeds (the repeats); every repeat sees the same ``n``
+    images (``data_seed`` fixed). ``train_kw``: optimizer, lr, loss, loss_threshold, max_epochs, ...
+    """
+    return [make_config(data=d, n=n, data_seed=data_seed, width=w, depth=k, bias=bool(b), activation="relu",
+                        seed=s, **train_kw)
+            for d, k, w, b, s in itertools.product(datasets, depths, widths, biases, seeds)]
+
+
+def analyse_run(run: Run, *, max_steps: int = 1000, iter_tol: float = 1e-5, fixed_point_tol: float = 1.0,
+                eig_threshold: float = 1.0, zero_tol: float = 1e-3) -> tuple[dict, pd.DataFrame]:
+    """Classify every training image of ``run`` and summarise.
+
+    Returns ``(row, per_image)``. ``row`` holds the swept variables, the training outcome, the counts of
+    :func:`summarize_attractors`, the false-positive rate (false positives / iterative fixed points; NaN
+    when there are none), and the homogeneity measurements: median over the training images of
+    ``|J(x)x - f(x)| / |f(x)|`` and of ``min_k |lambda_k(J(x)) - 1|``, and the same distance to 1 at the
+    limits of the iterations that converged, leaving out limits of norm <= ``zero_tol`` (the origin, where a
+    bias-free ReLU net has J = 0; counted in ``n_limits_at_zero``); NaN when no limit is left. ``per_image`` is the
+    :func:`classify_attractors` table plus ``eig_dist_to_1`` and ``homogeneity_residual`` columns.
+    Distances are Euclidean in pixel units (images in [0, 1]).
+    """
+    c, r = run.config, run.result
+    df = classify_attractors(run.model, run.X, max_steps=max_steps, iter_tol=iter_tol,
+                             fixed_point_tol=fixed_point_tol, eig_threshold=eig_threshold)
+    df["eig_dist_to_1"] = np.abs(eigenvalue_nearest_one(run.model, run.X) - 1)
+    df["homogeneity_residual"] = homogeneity_residual(run.model, run.X)
+    s = summarize_attractors(df)
+    conv = df["iteration_converged"].to_numpy()
+    if conv.any():
+        from .dynamics import iterate
+
+        lim = iterate(run.model, run.X[np.flatnonzero(conv)], max_steps=max_steps, tol=iter_tol).x
+        nonzero = (torch.linalg.vector_norm(lim.double(), dim=-1) > zero_tol).cpu().numpy()
+        n_zero = int((~nonzero).sum())
+        limit_eig = (float(np.median(np.abs(eigenvalue_nearest_one(run.model, lim[np.flatnonzero(nonzero)]) - 1)))
+                     if nonzero.any() else float("nan"))
+    else:
+        limit_eig, n_zero = float("nan"), 0
+    nfp = s["n_iterative_fixed_points"]
+    row = {
+        "dataset": c["data"], "data_source": data_source(c["data"]), "depth": c["depth"], "width": c["width"],
+        "bias": c["bias"], "seed": c["seed"], "data_seed": c["data_seed"], "n_images": c["n"], "lr": c["lr"],
+        "max_epochs": c["max_epochs"], "epochs": r["epochs"], "final_loss": r["final_loss"],
+        "converged": r["converged"], "diverged": r.get("diverged", False),
+        **s,
+        "false_positive_rate": s["n_false_positives"] / nfp if nfp else float("nan"),
+        "median_homogeneity_residual": float(np.median(df["homogeneity_residual"])),
+        "median_eig_dist_to_1": float(np.median(df["eig_dist_to_1"])),
+        "median_limit_eig_dist_to_1": limit_eig,
+        "n_limits_at_zero": n_zero,
+    }
+    return row, df

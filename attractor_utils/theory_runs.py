@@ -1,0 +1,72 @@
+"""Training the exact setting of PNAS Theorems 1-2 and App. C, and comparing it with the closed forms
+of :mod:`attractor_utils.theory`.
+
+One training example ``x`` (dim,), a bias-free MLP in the standard parameterisation with rank-1
+initialisation (``W_in = a0 1 x^T``, ``W_l = c0 1 1^T``, ``W_out = b0 x 1^T``), full-batch gradient
+descent on ``(1/2) ||f(x) - x||^2`` in float64. The theorem is about gradient flow (lr -> 0);
+gradient descent with a small step follows it up to O(lr).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from . import theory
+from .models import MLPAutoencoder
+from .spectra import jacobian_eigenvalues
+from .training import train
+
+__all__ = ["train_rank1"]
+
+
+def train_rank1(activation: str, x: Tensor, width: int, depth: int = 1, *, a0: float = 0.5, b0: float = 0.1,
+                c0: float | list[float] = 0.0, lr: float = 1e-3, loss_threshold: float = 1e-20,
+                max_epochs: int = 200_000, checkpoints: int = 4, closed_form: bool = True) -> dict:
+    """Train the rank-1 network on ``x`` (dim,) and measure it against the theory.
+
+    ``lr``: the gradient-descent step; ``c0``: the initial value of every middle layer's scalar (or
+    one per middle layer). The invariants are checked at ``checkpoints`` points during training and
+    at the end. Returns a flat dict: ``final_loss``, ``epochs``, ``converged``, ``trained_lambda``
+    (the top Jacobian eigenvalue at ``x``, real part, signed), ``trained_abs_lambda`` (spectral radius),
+    ``second_abs_eig`` (next modulus: 0 for a rank-1 Jacobian), ``max_invariant_residual``, trained
+    scalars ``a``, ``b``, ``c`` (list), ``elasticity_product`` (Corollary 2 evaluated at the trained
+    scalars), ``init_elasticity`` (``eps(a0 ||x||^2)``), and for ``depth == 1`` with ``closed_form``:
+    ``theory_lambda``, ``theory_a``, ``theory_b`` (Theorems 1-2, gradient flow).
+    """
+    x = torch.as_tensor(x, dtype=torch.float64).reshape(-1)
+    X = x[None]
+    m = MLPAutoencoder(x.numel(), width, depth, activation=activation, bias=False, seed=0, dtype=torch.float64)
+    theory.rank1_init(m, x, a0, b0, c0)
+    residuals = [theory.invariant_residuals(m, x)["max_abs_residual"]]
+    n_chunks = max(1, int(checkpoints))
+    per = math.ceil(max_epochs / n_chunks)
+    epochs, tr = 0, None
+    for _ in range(n_chunks):
+        tr = train(m, X, optimizer="gd", lr=lr, loss="half_sum", loss_threshold=loss_threshold,
+                   max_epochs=min(per, max_epochs - epochs), progress=False)
+        epochs += tr.epochs
+        residuals.append(theory.invariant_residuals(m, x)["max_abs_residual"])
+        if tr.converged or tr.diverged or epochs >= max_epochs:
+            break
+    ev = jacobian_eigenvalues(m, X, method="shortcut")[0]
+    s = theory.rank1_scalars(m, x)
+    r = float(x @ x)
+    out = {
+        "final_loss": tr.final_loss, "epochs": epochs, "converged": bool(tr.converged), "diverged": bool(tr.diverged),
+        "trained_lambda": float(ev[0].real), "trained_abs_lambda": float(ev[0].abs()),
+        "second_abs_eig": float(ev[1].abs()) if ev.numel() > 1 else 0.0,
+        "max_invariant_residual": float(max(residuals)),
+        "a": s["a"], "b": s["b"], "c": s["c"],
+        "elasticity_product": theory.rank1_top_eigenvalue(activation, x, s["a"], c=s["c"], k=width),
+        "init_elasticity": theory.elasticity(activation, a0 * r),
+    }
+    if depth == 1 and closed_form:
+        try:
+            sol = theory.theorem1_solution(activation, r, width, a0, b0)
+            out.update(theory_lambda=sol["lambda"], theory_a=sol["a"], theory_b=sol["b"])
+        except RuntimeError:
+            out.update(theory_lambda=np.nan, theory_a=np.nan, theory_b=np.nan)
+    return out

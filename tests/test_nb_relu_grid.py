@@ -1,0 +1,74 @@
+"""Notebook 06 (ReLU grid, thesis seed 000) at the smoke preset: one row per run, consistent counts,
+no attractors without bias (positive homogeneity), the data source said plainly."""
+import json
+
+import numpy as np
+import pytest
+
+from conftest import read_csv
+
+pytestmark = pytest.mark.notebook
+
+STEM = "06_relu_grid"
+
+
+def _stdout(fig) -> str:
+    nb = json.loads((fig / f"{STEM}.ipynb").read_text())
+    return "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                   for o in c.get("outputs", []) if o.get("name") == "stdout")
+
+
+def test_relu_grid_smoke(run_notebook):
+    fig = run_notebook(STEM)
+    df = read_csv(fig, STEM)
+    need = {"depth", "width", "bias", "dataset", "seed", "epochs", "final_loss", "converged", "n_attractors",
+            "n_iterative_fixed_points", "n_false_positives", "data_source", "median_homogeneity_residual"}
+    assert need <= set(df.columns)
+    # one row per run: smoke grid is 2 depths x 1 width x 2 biases x 2 data sets x 1 seed
+    assert len(df) == 8
+    assert not df.duplicated(["dataset", "depth", "width", "bias", "seed"]).any()
+    assert set(df["depth"]) == {1, 2} and set(df["bias"]) == {True, False}
+    # counts are consistent
+    n = df["n_images"]
+    assert (df["n_attractors"] <= df["n_true_fixed_points"]).all()
+    assert (df["n_true_fixed_points"] <= df["n_iterative_fixed_points"]).all()
+    assert (df["n_false_positives"] <= df["n_iterative_fixed_points"]).all()
+    assert (df["n_false_positives"] + df["n_true_fixed_points"] == df["n_iterative_fixed_points"]).all()
+    assert (df["n_iterative_fixed_points"] <= n).all()
+    # runs that miss the loss threshold are kept and marked
+    assert np.isfinite(df["final_loss"]).all() and (df["final_loss"] > 0).all()
+    assert (~df["converged"]).all() and (df["epochs"] == 60).all()
+    # no bias: no attractors, and J(x) x = f(x) holds to rounding (positive homogeneity); bias breaks it
+    nb = df[~df["bias"]]
+    assert (nb["n_attractors"] == 0).all()
+    assert (nb["median_homogeneity_residual"] < 1e-5).all()
+    assert (df[df["bias"]]["median_homogeneity_residual"] > 1e-3).all()
+    # the data source is said plainly, in the CSV and at the top of the output
+    cif = df[df["dataset"] != "uniform_images"]
+    assert set(df[df["dataset"] == "uniform_images"]["data_source"]) == {"uniform random images"}
+    if (cif["dataset"] == "patches").all():
+        assert set(cif["data_source"]) == {"STAND-IN photo patches"}
+        assert "NOTE: CIFAR-10 is not available" in _stdout(fig)
+    else:
+        assert set(cif["data_source"]) == {"CIFAR-10"}
+    for name in (STEM, f"{STEM}_loss_fp", f"{STEM}_examples", f"{STEM}_homogeneity"):
+        assert (fig / f"{name}.png").is_file() and (fig / f"{name}.pdf").is_file()
+
+
+def test_relu_grid_dimensions_are_parameters(tmp_path, monkeypatch):
+    # papermill directly: list parameters are not hashable for the memoising run_notebook fixture
+    import papermill as pm
+
+    from conftest import NOTEBOOKS
+
+    monkeypatch.setenv("ATTRACTOR_FIGURES", str(tmp_path))
+    monkeypatch.setenv("ATTRACTOR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.delenv("ATTRACTOR_PRESET_OVERRIDE", raising=False)
+    pm.execute_notebook(str(NOTEBOOKS / f"{STEM}.ipynb"), str(tmp_path / f"{STEM}.ipynb"),
+                        parameters={"preset": "smoke", "depths": [1], "widths": [16, 24], "biases": [True],
+                                    "datasets": ["uniform_images"], "n_images": 10, "epochs": 20},
+                        kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False)
+    df = read_csv(tmp_path, STEM)
+    assert len(df) == 2
+    assert set(df["width"]) == {16, 24} and set(df["n_images"]) == {10} and set(df["epochs"]) == {20}
+    assert (df["n_iterative_fixed_points"] <= 10).all()
