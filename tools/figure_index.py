@@ -30,8 +30,8 @@ def write_index(figdir: Path, timings: dict) -> Path:
         "(2 CPU cores for the committed default-preset figures); a re-run that finds its trained models in",
         "the cache (`.cache/`) is much faster.",
         "",
-        "| notebook | title | figures | CSV | preset | time (s) |",
-        "|---|---|---|---|---|---|",
+        "| notebook | title | figures | CSV | preset | time (s) | how timed |",
+        "|---|---|---|---|---|---|---|",
     ]
     for stem in sorted(timings):
         nb = ROOT / "notebooks" / f"{stem}.ipynb"
@@ -39,7 +39,7 @@ def write_index(figdir: Path, timings: dict) -> Path:
         csvs = sorted(p.name for p in figdir.glob(f"{stem}*.csv"))
         t = timings[stem]
         lines.append(f"| `{stem}.ipynb` | {_title(nb)} | {', '.join(f'[{f}]({f})' for f in figs)} | "
-                     f"{', '.join(csvs)} | {t['preset']} | {t['seconds']:.0f} |")
+                     f"{', '.join(csvs)} | {t['preset']} | {t['seconds']:.0f} | {t.get('note', '')} |")
     total = sum(t["seconds"] for t in timings.values())
     lines += ["", f"Total: {total:.0f} s ({total / 60:.1f} min).", ""]
     p = figdir / "README.md"

@@ -19,6 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
+def _cache_entries() -> int:
+    """Finished entries in the run cache (to tell a cold run from a re-run that reuses trained models)."""
+    base = Path(os.environ.get("ATTRACTOR_CACHE", ROOT / ".cache"))
+    return sum(1 for _ in base.glob("**/result.json")) if base.is_dir() else 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--preset", default="default", choices=["smoke", "default", "paper"])
@@ -46,6 +52,7 @@ def main(argv=None) -> int:
     failed = []
     for nb in nbs:
         print(f"==> {nb.name} (preset={args.preset})", flush=True)
+        n_before = _cache_entries()
         t0 = time.perf_counter()
         try:
             pm.execute_notebook(str(nb), str(out / nb.name), parameters={"preset": args.preset}, kernel_name="python3",
@@ -59,7 +66,9 @@ def main(argv=None) -> int:
         with open(figdir / ".timings.lock", "w") as lock:  # several runners may share figures/
             fcntl.flock(lock, fcntl.LOCK_EX)
             timings = json.loads(tfile.read_text()) if tfile.is_file() else {}
-            timings[nb.stem] = {"seconds": round(dt, 1), "preset": args.preset}
+            new = _cache_entries() - n_before
+            timings[nb.stem] = {"seconds": round(dt, 1), "preset": args.preset,
+                                "note": f"trained {new} new runs; cache held {n_before} entries before"}
             tfile.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
             write_index(figdir, timings)
     if failed:
