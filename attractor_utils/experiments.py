@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 
 from .caching import Cache, default_cache
+from .cycles import cycle_next_index
 from .data import cifar10, mnist, photo_patches, random_images, sphere_points, DatasetNotFound
 from .models import MLPAutoencoder, MLPEnsemble, default_device
 from .training import LOSSES, OPTIMIZERS, TrainResult, train, train_ensemble
@@ -151,10 +152,7 @@ def make_data(c: dict) -> tuple[Tensor, Tensor | None]:
     X = X.to(getattr(torch, c["dtype"]))
     if c["task"] == "autoencode":
         return X, None
-    L = c["cycle_len"] or n
-    idx = np.arange(n).reshape(-1, L)
-    nxt = np.roll(idx, -1, axis=1).reshape(-1)
-    return X, X[torch.as_tensor(nxt)]
+    return X, X[torch.as_tensor(cycle_next_index(n, c["cycle_len"] or n))]
 
 
 _MODEL_KEYS = ("dim", "width", "depth", "activation", "bias", "parameterization", "init")

@@ -17,14 +17,13 @@ import torch
 from torch import Tensor
 
 from .caching import Cache, default_cache
-from .experiments import DEFAULTS, Run, _result
-from .models import MLPAutoencoder, MLPEnsemble, default_device
+from .experiments import _MODEL_KEYS, _TRAIN_KEYS, DEFAULTS, Run, _result, build_model
+from .models import MLPEnsemble, default_device
 from .training import train, train_ensemble
 
 __all__ = ["data_digest", "explicit_config", "train_on"]
 
-_NET_KEYS = ("width", "depth", "activation", "bias", "parameterization", "init")
-_TRAIN_KEYS = ("optimizer", "lr", "loss", "loss_threshold", "max_epochs", "momentum", "weight_decay")
+_NET_KEYS = tuple(k for k in _MODEL_KEYS if k != "dim")  # dim comes from the data
 _ALLOWED = set(_NET_KEYS) | set(_TRAIN_KEYS) | {"dtype"}
 
 
@@ -62,12 +61,6 @@ def explicit_config(X: Tensor, Y: Tensor | None = None, seed: int = 0, label: st
     return c
 
 
-def _model(c: dict, device) -> MLPAutoencoder:
-    return MLPAutoencoder(c["dim"], c["width"], c["depth"], c["activation"], bias=c["bias"],
-                          parameterization=c["parameterization"], init=c["init"], seed=c["seed"],
-                          dtype=getattr(torch, c["dtype"]), device=device)
-
-
 def train_on(
     X: Tensor,
     Y: Tensor | None = None,
@@ -94,10 +87,10 @@ def train_on(
     if todo:
         t0 = time.perf_counter()
         if len(todo) == 1:
-            m = _model(todo[0], dev)
+            m = build_model(todo[0], dev)
             trs, models = [train(m, Xd, Yd, progress=progress, **tkw)], [m]
         else:
-            ens = MLPEnsemble([_model(c, dev) for c in todo])
+            ens = MLPEnsemble([build_model(c, dev) for c in todo])
             trs = train_ensemble(ens, Xd, Yd, progress=progress, **tkw)
             models = ens.members()
         dt = (time.perf_counter() - t0) / len(todo)
@@ -105,7 +98,7 @@ def train_on(
             cache.put(c, _result(tr, dt, len(todo)), m.state_dict())
     runs = []
     for c in configs:
-        m = _model(c, dev)
+        m = build_model(c, dev)
         m.load_state_dict(cache.load_state(c, map_location=dev))
         runs.append(Run(c, m, Xd, Yd, cache.get(c)))
     return runs
