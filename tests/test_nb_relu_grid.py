@@ -65,10 +65,12 @@ def test_relu_grid_dimensions_are_parameters(tmp_path, monkeypatch):
     monkeypatch.setenv("ATTRACTOR_CACHE", str(tmp_path / "cache"))
     monkeypatch.delenv("ATTRACTOR_PRESET_OVERRIDE", raising=False)
     pm.execute_notebook(str(NOTEBOOKS / f"{STEM}.ipynb"), str(tmp_path / f"{STEM}.ipynb"),
-                        parameters={"preset": "smoke", "depths": [1], "widths": [16, 24], "biases": [True],
+                        parameters={"preset": "smoke", "depths": [1], "widths": [16, 24], "biases": [True, False],
                                     "datasets": ["uniform_images"], "n_images": 10, "epochs": 20},
                         kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False)
     df = read_csv(tmp_path, STEM)
-    assert len(df) == 2
+    assert len(df) == 4
+    # a user's widths apply without bias too unless widths_without_bias sets them apart
+    assert set(df[df["bias"]]["width"]) == set(df[~df["bias"]]["width"]) == {16, 24}
     assert set(df["width"]) == {16, 24} and set(df["n_images"]) == {10} and set(df["epochs"]) == {20}
     assert (df["n_iterative_fixed_points"] <= 10).all()
