@@ -22,7 +22,8 @@ def classify_attractors(
     eig_threshold: float = 1.0,
     eig_tol: float = 1e-9,
     method: str = "auto",
-) -> pd.DataFrame:
+    return_limits: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, Tensor]:
     """Classify each training example ``X[i]`` (X: (n, dim)).
 
     For every example: the one-step error ``||f(x_i) - x_i||``; the spectral radius of ``J_f(x_i)``;
@@ -38,7 +39,8 @@ def classify_attractors(
       (an eigenvalue that is exactly 1, e.g. at a fixed point of a bias-free ReLU net, comes out of the
       eigensolver as 1 - 1e-13 and must not count as contracting).
 
-    Distances are Euclidean, in data units. Returns one row per example, indexed 0..n-1.
+    Distances are Euclidean, in data units. Returns one row per example, indexed 0..n-1; with
+    ``return_limits`` also the (n, dim) tensor of the iterations' end points, so callers need not iterate again.
     """
     X = torch.as_tensor(X)
     if X.dim() != 2:
@@ -69,7 +71,7 @@ def classify_attractors(
         }
     )
     df["is_attractor"] = df["is_iterative_fixed_point"] & (df["spectral_radius"] < eig_threshold - eig_tol)
-    return df
+    return (df, it.x) if return_limits else df
 
 
 def summarize_attractors(df: pd.DataFrame) -> dict:

@@ -47,16 +47,14 @@ def analyse_run(run: Run, *, max_steps: int = 1000, iter_tol: float = 1e-5, fixe
     Distances are Euclidean in pixel units (images in [0, 1]).
     """
     c, r = run.config, run.result
-    df = classify_attractors(run.model, run.X, max_steps=max_steps, iter_tol=iter_tol,
-                             fixed_point_tol=fixed_point_tol, eig_threshold=eig_threshold)
+    df, limits = classify_attractors(run.model, run.X, max_steps=max_steps, iter_tol=iter_tol,
+                                     fixed_point_tol=fixed_point_tol, eig_threshold=eig_threshold, return_limits=True)
     df["eig_dist_to_1"] = np.abs(eigenvalue_nearest_one(run.model, run.X) - 1)
     df["homogeneity_residual"] = homogeneity_residual(run.model, run.X)
     s = summarize_attractors(df)
     conv = df["iteration_converged"].to_numpy()
     if conv.any():
-        from .dynamics import iterate
-
-        lim = iterate(run.model, run.X[np.flatnonzero(conv)], max_steps=max_steps, tol=iter_tol).x
+        lim = limits[torch.as_tensor(np.flatnonzero(conv), device=limits.device)]
         nonzero = (torch.linalg.vector_norm(lim.double(), dim=-1) > zero_tol).cpu().numpy()
         n_zero = int((~nonzero).sum())
         limit_eig = (float(np.median(np.abs(eigenvalue_nearest_one(run.model, lim[np.flatnonzero(nonzero)]) - 1)))

@@ -83,3 +83,11 @@ def test_classify_known_attractor_and_non_attractor_fixed_points():
     s = au.summarize_attractors(df)
     assert s["n_attractors"] == 1 and s["n_iterative_fixed_points"] == 4 and s["n_false_positives"] == 1
     assert s["n_attractors"] <= s["n_true_fixed_points"] <= s["n_iterative_fixed_points"]
+
+
+def test_classify_returns_the_iteration_limits():
+    m = au.MLPAutoencoder(4, 6, 1, activation="tanh", seed=0, dtype=torch.float64)
+    X = torch.randn(5, 4, generator=torch.Generator().manual_seed(1), dtype=torch.float64)
+    df, lim = au.classify_attractors(m, X, max_steps=200, iter_tol=1e-8, return_limits=True)
+    torch.testing.assert_close(lim, au.iterate(m, X, max_steps=200, tol=1e-8).x)
+    assert df.equals(au.classify_attractors(m, X, max_steps=200, iter_tol=1e-8))
