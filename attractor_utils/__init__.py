@@ -16,7 +16,7 @@ from .models import ACTIVATIONS, Activation, MLPAutoencoder, MLPEnsemble, defaul
 from .plotting import band_plot, image_grid, save_csv, savefig, set_style
 from .spectra import (cycle_spectral_radius, jacobian, jacobian_eigenvalues, reduced_jacobian, sort_eigenvalues,
                       spectral_radius)
-from .training import OPTIMIZERS, TrainResult, TrainingDiverged, make_optimizer, train, train_ensemble
+from .training import OPTIMIZERS, SCHEDULES, LRSchedule, TrainResult, TrainingDiverged, make_optimizer, train, train_ensemble
 
 __version__ = "0.1.0"
 

@@ -22,7 +22,7 @@ from .caching import Cache, default_cache
 from .cycles import cycle_next_index
 from .data import cifar10, mnist, photo_patches, random_images, sphere_points, DatasetNotFound
 from .models import MLPAutoencoder, MLPEnsemble, default_device
-from .training import LOSSES, OPTIMIZERS, TrainResult, train, train_ensemble
+from .training import LOSSES, OPTIMIZERS, SCHEDULES, LRSchedule, TrainResult, train, train_ensemble
 
 __all__ = [
     "PRESETS",
@@ -66,6 +66,7 @@ DEFAULTS: dict[str, Any] = dict(
     width=1000, depth=1, activation="relu", bias=True, parameterization="standard", init="default",
     optimizer="adam", lr=1e-4, loss="mse", loss_threshold=1e-8, max_epochs=10_000,
     momentum=0.9, weight_decay=5e-4,
+    schedule="constant", lr_min=0.0, plateau_patience=200, plateau_factor=0.5, keep_best=False,
     task="autoencode", cycle_len=None, seed=0, dtype="float32",
 )
 _DATA_DIM = {"uniform_images": 3072, "mnist": 784, "cifar10": 3072, "cifar10_gray": 1024,
@@ -94,6 +95,16 @@ def make_config(**kw) -> dict:
         raise ValueError("dim: required for data='sphere'")
     if c["optimizer"] not in OPTIMIZERS:
         raise ValueError(f"optimizer={c['optimizer']!r}; accepted values: {list(OPTIMIZERS)}")
+    if c["schedule"] not in SCHEDULES:
+        raise ValueError(f"schedule={c['schedule']!r}; accepted values: {list(SCHEDULES)}")
+    if not isinstance(c["keep_best"], bool):
+        raise ValueError(f"keep_best={c['keep_best']!r}: must be True or False")
+    for k in ("lr", "loss_threshold"):
+        v = c[k]
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (v > 0) or v == float("inf"):
+            raise ValueError(f"{k}={v!r}: must be a positive finite number")
+    LRSchedule(c["schedule"], c["lr"], 1, lr_min=c["lr_min"], patience=c["plateau_patience"],
+               factor=c["plateau_factor"])  # validates lr_min, plateau_patience, plateau_factor
     if c["loss"] not in LOSSES:
         raise ValueError(f"loss={c['loss']!r}; accepted values: {list(LOSSES)}")
     if c["task"] not in TASKS:
@@ -156,7 +167,8 @@ def make_data(c: dict) -> tuple[Tensor, Tensor | None]:
 
 
 _MODEL_KEYS = ("dim", "width", "depth", "activation", "bias", "parameterization", "init")
-_TRAIN_KEYS = ("optimizer", "lr", "loss", "loss_threshold", "max_epochs", "momentum", "weight_decay")
+_TRAIN_KEYS = ("optimizer", "lr", "loss", "loss_threshold", "max_epochs", "momentum", "weight_decay",
+               "schedule", "lr_min", "plateau_patience", "plateau_factor", "keep_best")
 
 
 def build_model(c: dict, device=None) -> MLPAutoencoder:
@@ -180,6 +192,7 @@ def _subsample_history(h: np.ndarray, m: int = 200) -> dict:
 
 def _result(tr: TrainResult, seconds: float, batch: int) -> dict:
     return {"final_loss": tr.final_loss, "epochs": tr.epochs, "converged": tr.converged, "diverged": tr.diverged,
+            "last_loss": tr.extra.get("last_loss", tr.final_loss), "best_epoch": tr.extra.get("best_epoch", tr.epochs),
             "train_seconds": seconds, "batch_size": batch, "history": _subsample_history(tr.history)}
 
 

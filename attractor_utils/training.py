@@ -3,13 +3,21 @@
 ``train`` handles one model; ``train_ensemble`` trains the ``K`` members of an :class:`MLPEnsemble`
 as one batched computation, each member exactly as if alone: elementwise optimizers keep separate
 state per member, each member stops at its own loss threshold (and then never changes again), and
-each has its own divergence flag.
+each has its own divergence flag, learning-rate schedule state and best weights.
+
+Memorization protocol (PNAS: "until the MSE dropped below" a threshold): a run stops at the first
+epoch whose loss is below ``loss_threshold``. A learning-rate ``schedule`` ("cosine" decay to
+``lr_min`` over ``max_epochs``, or "plateau": multiply by ``plateau_factor`` after ``plateau_patience``
+epochs without a new best loss) lets full-batch Adam keep descending instead of oscillating, and
+``keep_best=True`` ends every run on the weights of the lowest loss seen, never on a final spike; the
+stored ``final_loss`` is then the loss of the weights kept.
 """
 from __future__ import annotations
 
 import math
 import warnings
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import torch
@@ -17,10 +25,67 @@ from torch import Tensor, nn
 
 from .models import MLPEnsemble
 
-__all__ = ["OPTIMIZERS", "LOSSES", "TrainResult", "make_optimizer", "train", "train_ensemble", "TrainingDiverged"]
+__all__ = ["OPTIMIZERS", "LOSSES", "SCHEDULES", "TrainResult", "LRSchedule", "make_optimizer", "train",
+           "train_ensemble", "TrainingDiverged"]
 
 OPTIMIZERS = ("gd", "gd+momentum", "gd+momentum+wd", "rmsprop", "adam")
 LOSSES = ("mse", "half_sum")
+SCHEDULES = ("constant", "cosine", "plateau")
+
+
+class LRSchedule:
+    """Per-member learning rates, one value per member for each optimizer step.
+
+    ``kind``: "constant"; "cosine": ``lr_min + (lr - lr_min) (1 + cos(pi e / max_epochs)) / 2`` for the
+    update of epoch ``e`` (torch's ``CosineAnnealingLR(T_max=max_epochs, eta_min=lr_min)``); "plateau":
+    torch's ``ReduceLROnPlateau(mode="min", factor, patience, threshold=plateau_threshold, threshold_mode="rel",
+    min_lr=lr_min)`` fed the loss of every epoch, kept separately for each of ``K`` members.
+    Use: ``lrs = sched.lrs(epoch)`` before the step of ``epoch``; ``sched.observe(losses)`` after it.
+    """
+
+    def __init__(self, kind: str, lr: float, max_epochs: int, K: int = 1, *, lr_min: float = 0.0,
+                 patience: int = 200, factor: float = 0.5, threshold: float = 1e-4):
+        if kind not in SCHEDULES:
+            raise ValueError(f"schedule={kind!r}; accepted values: {list(SCHEDULES)}")
+        if not (_is_real(lr_min) and 0 <= lr_min <= lr):
+            raise ValueError(f"lr_min={lr_min!r}: must be a number in [0, lr={lr!r}]")
+        if not (isinstance(patience, (int, np.integer)) and not isinstance(patience, bool) and patience >= 0):
+            raise ValueError(f"plateau_patience={patience!r}: must be an integer >= 0")
+        if not (_is_real(factor) and 0 < factor < 1):
+            raise ValueError(f"plateau_factor={factor!r}: must be a number in (0, 1)")
+        self.kind, self.lr0, self.T, self.lr_min = kind, float(lr), max(int(max_epochs), 1), float(lr_min)
+        self.patience, self.factor, self.threshold = int(patience), float(factor), float(threshold)
+        self.current = np.full(K, float(lr))
+        self.best = np.full(K, np.inf)
+        self.bad = np.zeros(K, int)
+
+    def lrs(self, epoch: int) -> np.ndarray:
+        """(K,) learning rates for the optimizer step of ``epoch`` (0-based)."""
+        if self.kind == "cosine":
+            v = self.lr_min + (self.lr0 - self.lr_min) * (1 + math.cos(math.pi * min(epoch, self.T) / self.T)) / 2
+            self.current[:] = v
+        return self.current.copy()
+
+    def observe(self, losses, active=None) -> None:
+        """Feed each member's loss of this epoch (plateau only; ``active`` masks frozen members)."""
+        if self.kind != "plateau":
+            return
+        losses = np.atleast_1d(np.asarray(losses, float))
+        act = np.ones_like(self.bad, bool) if active is None else np.asarray(active, bool)
+        better = act & (losses < self.best * (1 - self.threshold))
+        self.best[better] = losses[better]
+        self.bad[better] = 0
+        self.bad[act & ~better] += 1
+        cut = act & (self.bad > self.patience)
+        new = np.maximum(self.current * self.factor, self.lr_min)
+        apply = cut & (self.current - new > 1e-8)  # torch's eps: smaller cuts are ignored
+        self.current[apply] = new[apply]
+        self.bad[cut] = 0
+
+
+
+def _is_real(v) -> bool:
+    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
 
 
 class TrainingDiverged(RuntimeError):
@@ -108,6 +173,22 @@ def _progress(total: int, progress: bool, desc: str):
     return tqdm(total=total, desc=desc, leave=False, mininterval=1.0)
 
 
+def _check_schedule_args(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K=1):
+    if not (isinstance(max_epochs, (int, np.integer)) and not isinstance(max_epochs, bool) and max_epochs >= 0):
+        raise ValueError(f"max_epochs={max_epochs!r}: must be an integer >= 0")
+    if not isinstance(keep_best, bool):
+        raise ValueError(f"keep_best={keep_best!r}: must be True or False")
+    if not (_is_real(lr) and lr > 0):
+        raise ValueError(f"lr={lr!r}: must be a positive finite number")
+    return LRSchedule(schedule, lr, max_epochs, K, lr_min=lr_min, patience=plateau_patience, factor=plateau_factor)
+
+
+def _set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
+    for g in opt.param_groups:
+        if g["lr"] != lr:
+            g["lr"] = lr
+
+
 def train(
     model: nn.Module,
     X: Tensor,
@@ -120,29 +201,43 @@ def train(
     max_epochs: int = 10_000,
     momentum: float = 0.9,
     weight_decay: float = 5e-4,
+    schedule: str = "constant",
+    lr_min: float = 0.0,
+    plateau_patience: int = 200,
+    plateau_factor: float = 0.5,
+    keep_best: bool = False,
+    callback: Callable[[int, float, nn.Module], None] | None = None,
     on_diverge: str = "warn",
     progress: bool = True,
 ) -> TrainResult:
-    """Full-batch training until ``loss < loss_threshold`` or ``max_epochs`` steps.
+    """Full-batch training until ``loss < loss_threshold`` (the first such epoch) or ``max_epochs`` steps.
 
     ``X``: (n, dim); ``Y=None`` autoencodes, else maps ``X[i] -> Y[i]`` (sequence encoding).
     ``loss``: "mse" (mean over all entries) or "half_sum" ((1/2n) sum ||f(x)-y||^2).
-    ``on_diverge``: "warn" (flag and stop), "raise" (:class:`TrainingDiverged`).
+    ``schedule``: "constant", "cosine" (to ``lr_min`` at ``max_epochs``) or "plateau" (see :class:`LRSchedule`).
+    ``keep_best``: end on the weights with the lowest loss seen (``final_loss`` is their loss; the last
+    loss is in ``extra["last_loss"]``). ``callback(epoch, loss, model)`` sees every epoch's loss and the
+    weights it belongs to, before their update. ``on_diverge``: "warn" (flag and stop), "raise"
+    (:class:`TrainingDiverged`).
     """
     if isinstance(model, MLPEnsemble):
         return train_ensemble(model, X, Y, optimizer=optimizer, lr=lr, loss=loss, loss_threshold=loss_threshold,
                               max_epochs=max_epochs, momentum=momentum, weight_decay=weight_decay,
+                              schedule=schedule, lr_min=lr_min, plateau_patience=plateau_patience,
+                              plateau_factor=plateau_factor, keep_best=keep_best, callback=callback,
                               progress=progress)
     if on_diverge not in ("warn", "raise"):
         raise ValueError(f"on_diverge={on_diverge!r}; accepted values: ['warn', 'raise']")
-    if not (isinstance(max_epochs, int) and max_epochs >= 0):
-        raise ValueError(f"max_epochs={max_epochs!r}: must be an integer >= 0")
+    sched = _check_schedule_args(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best)
     X, Y = _check_data(model, X, Y)
     lf = _loss_fn(loss)
-    opt = make_optimizer(model.parameters(), optimizer, lr, momentum, weight_decay)
+    params = list(model.parameters())
+    opt = make_optimizer(params, optimizer, lr, momentum, weight_decay)
     hist = np.full(max_epochs + 1, np.nan)
     bar = _progress(max_epochs, progress, f"train {optimizer}")
     converged = diverged = False
+    best, best_epoch = math.inf, -1
+    best_params = [p.detach().clone() for p in params] if keep_best else None
     epoch = 0
     for epoch in range(max_epochs + 1):
         opt.zero_grad(set_to_none=True)
@@ -152,13 +247,22 @@ def train(
         if not math.isfinite(val):
             diverged = True
             break
+        if val < best:
+            best, best_epoch = val, epoch
+            if keep_best:
+                with torch.no_grad():
+                    torch._foreach_copy_(best_params, [p.detach() for p in params])
+        if callback is not None:
+            callback(epoch, val, model)
         if val < loss_threshold:
             converged = True
             break
         if epoch == max_epochs:
             break
         L.backward()
+        _set_lr(opt, float(sched.lrs(epoch)[0]))
         opt.step()
+        sched.observe(val)
         if bar is not None and epoch % 50 == 0:
             bar.update(50 if epoch else 0)
             bar.set_postfix(loss=f"{val:.2e}", refresh=False)
@@ -167,12 +271,20 @@ def train(
     hist = hist[: epoch + 1]
     if diverged:
         msg = (f"training diverged at epoch {epoch} (loss={hist[-1]}); the weights are not usable "
-               "(result.diverged is True)")
+               "(result.diverged is True)" + (" unless keep_best restores the best ones" if keep_best else ""))
         if on_diverge == "raise":
             raise TrainingDiverged(msg)
         warnings.warn(msg, RuntimeWarning, stacklevel=2)
-    final = float(hist[-2]) if diverged and len(hist) > 1 else float(hist[-1])
-    return TrainResult(hist, converged, diverged, epoch, final)
+    last = float(hist[-2]) if diverged and len(hist) > 1 else float(hist[-1])
+    final = last
+    if keep_best and best_epoch >= 0:
+        final = best
+        if best_epoch != epoch:
+            with torch.no_grad():
+                torch._foreach_copy_([p.data for p in params], best_params)
+    extra = {"last_loss": last, "best_loss": best, "best_epoch": best_epoch, "last_lr": float(sched.current[0]),
+             "kept_best": bool(keep_best)}
+    return TrainResult(hist, converged, diverged, epoch, final, extra)
 
 
 def train_ensemble(
@@ -187,6 +299,12 @@ def train_ensemble(
     max_epochs: int = 10_000,
     momentum: float = 0.9,
     weight_decay: float = 5e-4,
+    schedule: str = "constant",
+    lr_min: float = 0.0,
+    plateau_patience: int = 200,
+    plateau_factor: float = 0.5,
+    keep_best: bool = False,
+    callback: Callable[[int, np.ndarray, nn.Module], None] | None = None,
     progress: bool = True,
 ) -> list[TrainResult]:
     """Train every member of ``ens`` as if alone, in one batched computation.
@@ -194,23 +312,32 @@ def train_ensemble(
     ``X``: (n, dim) shared by all members, or (K, n, dim) one data set per member. Returns one
     :class:`TrainResult` per member. A member that reaches its threshold, or diverges, is frozen
     (its parameters are restored after each optimizer step), so it ends exactly where a lone run stops.
+    Schedules and ``keep_best`` act per member (see :func:`train`): members on different learning rates
+    (a "plateau" schedule) take one optimizer step at the largest rate, and each member's update is then
+    rescaled by its own rate over that one, which is exact for these optimizers, whose update is linear in
+    the learning rate. ``callback(epoch, losses (K,), ens)`` sees each epoch's losses (NaN for frozen members).
     """
     if not isinstance(ens, MLPEnsemble):
         raise TypeError("train_ensemble needs an MLPEnsemble")
+    K = ens.K
+    sched = _check_schedule_args(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K)
     X, Y = _check_data(ens, X, Y)
     if X.dim() == 3 and X.shape[0] != ens.K:
         raise ValueError(f"X has {X.shape[0]} data sets; expected one per member, K={ens.K}")
     lf = _loss_fn(loss)
     params = list(ens.parameters())
     opt = make_optimizer(params, optimizer, lr, momentum, weight_decay)
-    K = ens.K
     hist = np.full((K, max_epochs + 1), np.nan)
     active = torch.ones(K, dtype=torch.bool)
     converged = np.zeros(K, bool)
     diverged = np.zeros(K, bool)
     stop_epoch = np.full(K, max_epochs)
+    best, best_epoch = np.full(K, np.inf), np.full(K, -1)
+    best_params = [p.detach().clone() for p in params] if keep_best else None
+    last_lr = np.full(K, float(lr))
     bar = _progress(max_epochs, progress, f"train x{K} {optimizer}")
     frozen: list[Tensor] | None = None
+    dev = params[0].device
     epoch = 0
     for epoch in range(max_epochs + 1):
         opt.zero_grad(set_to_none=True)
@@ -218,9 +345,23 @@ def train_ensemble(
         vals = L.detach().cpu().double().numpy()
         idx = active.numpy()
         hist[idx, epoch] = vals[idx]
-        newly_div = idx & ~np.isfinite(vals)
-        newly_conv = idx & np.isfinite(vals) & (vals < loss_threshold)
+        finite = np.isfinite(vals)
+        improved = idx & finite & (vals < best)
+        if improved.any():
+            best[improved], best_epoch[improved] = vals[improved], epoch
+            if keep_best:
+                imp = torch.as_tensor(improved, device=dev)
+                with torch.no_grad():
+                    for b, p in zip(best_params, params):
+                        b[imp] = p.detach()[imp]
+        if callback is not None:
+            callback(epoch, np.where(idx, vals, np.nan), ens)
+        newly_div = idx & ~finite
+        newly_conv = idx & finite & (vals < loss_threshold)
         if epoch == max_epochs:
+            # a member first under the threshold at the last allowed epoch has converged, as in a lone run
+            diverged |= newly_div
+            converged |= newly_conv
             stop_epoch[idx] = epoch
             break
         changed = newly_div | newly_conv
@@ -235,28 +376,51 @@ def train_ensemble(
             frozen = None
         if not active.any():
             break
-        act_dev = active.to(L.device)
+        act_np = active.numpy()
+        act_dev = active.to(dev)
         L[act_dev].sum().backward()
-        if not bool(active.all()):
-            if frozen is None:  # snapshot the frozen members once; they never change again
-                inact = (~active).to(L.device)
-                frozen = [p.detach()[inact].clone() for p in params]
-                frozen_idx = inact
-            opt.step()
-            with torch.no_grad():
+        lrs = sched.lrs(epoch)
+        last_lr[act_np] = lrs[act_np]
+        lr_ref = float(lrs[act_np].max())
+        _set_lr(opt, lr_ref)
+        scale = lrs / lr_ref
+        rescale = act_np & (scale != 1.0)
+        old = [p.detach().clone() for p in params] if rescale.any() else None
+        if not bool(active.all()) and frozen is None:  # snapshot the frozen members once; they never change again
+            frozen_idx = (~active).to(dev)
+            frozen = [p.detach()[frozen_idx].clone() for p in params]
+        opt.step()
+        with torch.no_grad():
+            if old is not None:
+                s = torch.as_tensor(scale, dtype=params[0].dtype, device=dev)
+                for p, q in zip(params, old):
+                    sv = s.view(-1, *([1] * (p.dim() - 1)))
+                    p.copy_(torch.where(sv == 1, p, q + (p - q) * sv))
+            if frozen is not None and not bool(active.all()):
                 for p, q in zip(params, frozen):
                     p[frozen_idx] = q
-        else:
-            opt.step()
+        sched.observe(vals, act_np)
         if bar is not None and epoch % 50 == 0:
             bar.update(50 if epoch else 0)
-            bar.set_postfix(active=int(active.sum()), loss=f"{np.nanmax(vals[active.numpy()]) if active.any() else 0:.2e}",
+            bar.set_postfix(active=int(active.sum()), loss=f"{np.nanmax(vals[act_np]) if act_np.any() else 0:.2e}",
                             refresh=False)
     if bar is not None:
         bar.close()
     out = []
+    restore = np.zeros(K, bool)
     for k in range(K):
         h = hist[k, : stop_epoch[k] + 1]
-        final = float(h[-2]) if diverged[k] and len(h) > 1 else float(h[-1])
-        out.append(TrainResult(h, bool(converged[k]), bool(diverged[k]), int(stop_epoch[k]), final))
+        last = float(h[-2]) if diverged[k] and len(h) > 1 else float(h[-1])
+        final = last
+        if keep_best and best_epoch[k] >= 0:
+            final = float(best[k])
+            restore[k] = best_epoch[k] != stop_epoch[k]
+        extra = {"last_loss": last, "best_loss": float(best[k]), "best_epoch": int(best_epoch[k]),
+                 "last_lr": float(last_lr[k]), "kept_best": bool(keep_best)}
+        out.append(TrainResult(h, bool(converged[k]), bool(diverged[k]), int(stop_epoch[k]), final, extra))
+    if restore.any():
+        r = torch.as_tensor(restore, device=dev)
+        with torch.no_grad():
+            for b, p in zip(best_params, params):
+                p[r] = b[r]
     return out
