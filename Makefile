@@ -11,12 +11,12 @@ export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: setup figures test test-unit test-notebooks lab bench clean refresh-outputs strip help
+.PHONY: setup figures test test-unit test-notebooks lab bench bench-memorize clean refresh-outputs strip help
 
 help:
 	@echo "make figures [PRESET=smoke|default|paper] [NB=01_single_example]  run the notebooks -> figures/"
 	@echo "make test                                                        unit + notebook tests"
-	@echo "make lab | bench | clean | refresh-outputs"
+	@echo "make lab | bench | bench-memorize | clean | refresh-outputs"
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -46,6 +46,11 @@ lab: setup
 
 bench: setup
 	$(PY) bench/run.py
+	$(PY) bench/memorize.py
+
+# time to memorize only (training routes to MSE 1e-4 ... 1e-8, about 15 min on a 2-core CPU)
+bench-memorize: setup
+	$(PY) bench/memorize.py
 
 refresh-outputs: setup
 	$(PY) tools/refresh_outputs.py $(NB)
