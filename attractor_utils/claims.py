@@ -57,6 +57,11 @@ def _nondecreasing(v) -> bool:
     return len(v) >= 2 and all(b >= a for a, b in zip(v, v[1:]))
 
 
+def _grows(v) -> bool:
+    """Never falls, and ends above where it starts (all-zero counts do not grow)."""
+    return _nondecreasing(v) and v[-1] > v[0]
+
+
 def _fmt_counts(s: pd.Series, unit: str = "") -> str:
     return ", ".join(f"{k}: {v:.0f}{unit}" for k, v in s.items())
 
@@ -167,11 +172,12 @@ def width_depth_claims(df: pd.DataFrame) -> list[dict]:
                       "disagrees": "fewer than half stored"}[v] if v != "not tested" else ""))
     by_depth = ae.xs(wmax, level="width").n
     by_width = ae.xs(dmax, level="depth").n
-    k = int(_nondecreasing(by_depth.tolist())) + int(_nondecreasing(by_width.tolist()))
+    k = int(_grows(by_depth.tolist())) + int(_grows(by_width.tolist()))
     out.append(claim("More width and depth give more attractors", "counts grow with width and with depth",
                      f"width {wmax} by depth: {_fmt_counts(by_depth)}; depth {dmax} by width: {_fmt_counts(by_width)}",
                      ["disagrees", "partly", "agrees"][k],
-                     ["neither direction is monotone", "monotone in one direction only", "monotone in both"][k]))
+                     ["counts do not grow with width or depth", "counts grow in one direction only",
+                      "counts grow (never falling) with width and with depth"][k]))
     seq = df[(df.task == "sequence") & (df.cycle_len < N)]
     if len(seq):
         L = int(seq.cycle_len.min())
@@ -226,12 +232,18 @@ def optimizer_claims(df: pd.DataFrame) -> list[dict]:
                      "share of converged runs with at least one attractor (1.0 needed to agree)"))
     acts = conv.groupby("activation").n_attractors.max()
     all_acts = sorted(df.activation.unique())
-    missing = [a for a in all_acts if a not in acts.index or acts[a] == 0]
+    untested = [a for a in all_acts if a not in acts.index]
+    zero = [a for a in acts.index if acts[a] == 0]
+    if zero:
+        v = "partly" if len(zero) < len(acts) else "disagrees"
+        why = "converged runs store none with " + ", ".join(zero)
+    elif untested:
+        v, why = "partly", "every nonlinearity that converged stores some; no run converged with " + ", ".join(untested)
+    else:
+        v, why = "agrees", "every nonlinearity stores some"
     out.append(claim("Every nonlinearity can store images as attractors",
-                     "each column has nonzero cells", "max attractors per nonlinearity: " + _fmt_counts(acts, f"/{N}"),
-                     "agrees" if not missing else ("partly" if len(missing) < len(all_acts) else "disagrees"),
-                     "every nonlinearity stores some" if not missing else
-                     "no converged run stores any with " + ", ".join(missing)))
+                     "each column has nonzero cells", "max attractors per nonlinearity over converged runs: "
+                     + (_fmt_counts(acts, f"/{N}") or "none converged"), v, why))
     return out
 
 

@@ -18,7 +18,7 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from .caching import Cache, default_cache
+from .caching import Cache, config_key, default_cache
 from .cycles import cycle_next_index
 from .data import cifar10, mnist, photo_patches, random_images, sphere_points, DatasetNotFound
 from .models import MLPAutoencoder, MLPEnsemble, default_device
@@ -279,7 +279,8 @@ def sweep(
         raise ValueError(f"backend={backend!r}; accepted values: ['local', 'processes', 'dask']")
     cache = cache or default_cache()
     configs = [make_config(**c) for c in configs]
-    todo = [c for c in configs if c not in cache]
+    # a configuration listed twice (e.g. the default-init row of a table that is also another table's row) trains once
+    todo = list({config_key(c): c for c in configs if c not in cache}.values())
     batches = _chunks(todo, max_batch, max_batch_params)
     bar = None
     if progress and batches:

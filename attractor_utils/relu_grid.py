@@ -65,7 +65,8 @@ def analyse_run(run: Run, *, max_steps: int = 1000, iter_tol: float = 1e-5, fixe
     row = {
         "dataset": c["data"], "data_source": data_source(c["data"]), "depth": c["depth"], "width": c["width"],
         "bias": c["bias"], "seed": c["seed"], "data_seed": c["data_seed"], "n_images": c["n"], "lr": c["lr"],
-        "max_epochs": c["max_epochs"], "epochs": r["epochs"], "final_loss": r["final_loss"],
+        "schedule": c["schedule"], "loss_threshold": c["loss_threshold"], "max_epochs": c["max_epochs"],
+        "epochs": r["epochs"], "final_loss": r["final_loss"], "last_loss": r.get("last_loss", r["final_loss"]),
         "converged": r["converged"], "diverged": r.get("diverged", False),
         **s,
         "false_positive_rate": s["n_false_positives"] / nfp if nfp else float("nan"),

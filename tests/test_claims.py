@@ -73,6 +73,8 @@ def test_width_depth_claims():
     d = df(95, 0.8)
     d.loc[(d.task == "autoencode") & (d.width == 64) & (d.depth == 4), "n_recovered"] = 99  # not monotone in width
     assert _verdicts(claims.width_depth_claims(d))["More width and depth give more attractors"] == "partly"
+    d.loc[d.task == "autoencode", "n_recovered"] = 0  # nothing stored anywhere: flat counts do not "grow"
+    assert _verdicts(claims.width_depth_claims(d))["More width and depth give more attractors"] == "disagrees"
 
 
 def test_optimizer_claims():
@@ -88,6 +90,10 @@ def test_optimizer_claims():
     v = _verdicts(claims.optimizer_claims(pd.DataFrame(rows)))
     assert v["Attractors arise in every setting that trains to a low loss"] == "partly"  # 2 of 3 converged
     assert v["Every nonlinearity can store images as attractors"] == "partly"  # swish stores none
+    rows[2]["n_attractors"] = 4
+    rows.append(dict(base, optimizer="adam", activation="sigmoid", converged=False, n_attractors=0))
+    (c,) = [r for r in claims.optimizer_claims(pd.DataFrame(rows)) if r["claim"].startswith("Every nonlinearity")]
+    assert c["verdict"] == "partly" and "no run converged with sigmoid" in c["reason"]
 
 
 def test_recovery_claims():

@@ -5,8 +5,24 @@ import numpy as np
 import pytest
 
 from conftest import read_csv
+from attractor_utils.claims import VERDICTS
 
 pytestmark = pytest.mark.notebook
+
+
+def check_claims(fig, stem, n_min):
+    """The closing table exists, has a verdict from the accepted set for every claim, and a measured value."""
+    cl = read_csv(fig, f"{stem}_claims")
+    assert len(cl) >= n_min and set(cl.verdict) <= set(VERDICTS)
+    assert cl.measured.notna().all() and cl.reason.notna().all()
+    return cl
+
+
+def check_kept_best(df):
+    """keep_best: the stored loss is the lowest seen, never above the last epoch's; converged runs stop there."""
+    assert (df.final_loss <= df.last_loss * (1 + 1e-12)).all()
+    conv = df[df.converged]
+    np.testing.assert_allclose(conv.final_loss, conv.last_loss, rtol=1e-12)
 
 
 def _outputs(fig, stem) -> str:
@@ -33,6 +49,12 @@ def test_width_depth_counts_are_consistent(run_notebook):
     assert ((seq.n_recovered % seq.cycle_len) == 0).all() and ((seq.n_stable % seq.cycle_len) == 0).all()
     assert (seq.n_reached_from_noise <= N).all()
     assert (df[~df.converged].final_loss >= 1e-6).all() and (df[df.converged].final_loss < 1e-6).all()
+    check_kept_best(df)
+    assert set(df.schedule) == {"plateau"}
+    cl = check_claims(fig, "09_width_depth_mnist", 5)
+    # the verdict on "more width and depth" follows the counts in the table it came from
+    big = df[(df.task == "autoencode") & (df.width == df.width.max()) & (df.depth == df.depth.max())]
+    assert f"{int(big.n_recovered.iloc[0])}/{N}" in cl.measured.iloc[0]
     rad = read_csv(fig, "09_width_depth_mnist_radii")
     assert len(rad) == len(ae) * N and (rad.spectral_radius >= 0).all()
     for name in ("09_width_depth_mnist", "09_width_depth_mnist_eigs"):
@@ -58,6 +80,10 @@ def test_optimizer_init_tables_mark_nonconverged_cells(run_notebook):
     assert text.count(f"/{N}") >= int(df.converged.sum())
     src = df.data_source.iloc[0]
     assert ("STAND-IN" in src) == (df.data.iloc[0] == "patches_gray")
+    check_kept_best(df[~df.diverged])
+    cl = check_claims(fig, "11_optimizers_and_inits", 2)
+    conv = df[df.converged]
+    assert f"{int((conv.n_attractors > 0).sum())}/{len(conv)} converged runs hold attractors" in cl.measured.iloc[0]
 
 
 def test_recovery_at_zero_corruption_and_spurious_counts(run_notebook):
@@ -82,5 +108,7 @@ def test_recovery_at_zero_corruption_and_spurious_counts(run_notebook):
     assert (sp.n_settled <= sp.n_starts).all()
     assert (sp.n_spurious_attractors <= sp.n_spurious_limits).all()
     assert (sp.n_distinct_spurious <= sp.n_spurious_limits).all()
+    cl = check_claims(fig, "12_recovery", 5)
+    assert set(cl.verdict[cl.claim.str.startswith("Stored images")]) <= {"agrees", "partly", "disagrees"}
     for name in ("12_recovery", "12_recovery_gallery", "12_recovery_spurious"):
         assert (fig / f"{name}.png").is_file()

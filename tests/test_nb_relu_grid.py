@@ -51,6 +51,11 @@ def test_relu_grid_smoke(run_notebook):
         assert "NOTE: CIFAR-10 is not available" in _stdout(fig)
     else:
         assert set(cif["data_source"]) == {"CIFAR-10"}
+    # keep_best: the loss stored is the lowest seen; the claims table names the bias-free verdict it computed
+    assert (df["final_loss"] <= df["last_loss"] * (1 + 1e-12)).all()
+    cl = read_csv(fig, f"{STEM}_claims")
+    nobias = cl[cl.claim == "Without bias no attractors appear"]
+    assert list(nobias.verdict) == ["agrees"] and f"in {int((~df['bias']).sum())} bias-free runs" in nobias.measured.iloc[0]
     for name in (STEM, f"{STEM}_loss_fp", f"{STEM}_examples", f"{STEM}_homogeneity"):
         assert (fig / f"{name}.png").is_file() and (fig / f"{name}.pdf").is_file()
 

@@ -154,3 +154,15 @@ def test_config_carries_the_schedule_into_training():
     assert c["schedule"] == "cosine" and c["keep_best"] is True
     assert au.caching.config_key(c) != au.caching.config_key({**c, "schedule": "constant"})
     assert not math.isnan(c["lr_min"])
+
+
+def test_sweep_trains_a_repeated_configuration_once(tmp_path):
+    c = dict(data="sphere", n=3, dim=5, width=8, depth=1, activation="tanh", lr=1e-2, max_epochs=5)
+    calls = []
+
+    def fn(batch, cache, device=None, progress=False):
+        calls.append(len(batch))
+        return au.train_batch(batch, cache, device=device, progress=progress)
+
+    df = au.sweep([c, dict(c), {**c, "seed": 1}], fn=fn, cache=au.Cache(tmp_path), progress=False)
+    assert sum(calls) == 2 and len(df) == 3
