@@ -93,7 +93,7 @@ def relu_grid_claims(df: pd.DataFrame, thesis_fp: dict[int, float] | None = None
         out.append(claim("Sufficient depth is needed for attractors (with bias)",
                          "attractors appear only with enough hidden layers",
                          f"width {wmax}, {main.data_source.iloc[0]}: attractors by depth "
-                         + ", ".join(f"{d}: {r.a:.0f} (MSE {r.loss:.0e})" for d, r in by.iterrows()),
+                         + ", ".join(f"{d}: {r.a:.0f} (MSE {r.loss:.1e})" for d, r in by.iterrows()),
                          v, "counts grow with depth" if v == "agrees" else
                          ("more at the deepest than the shallowest depth, but not monotone" if v == "partly"
                           else "the deepest net has no more attractors than the shallowest")))
@@ -119,7 +119,8 @@ def relu_grid_claims(df: pd.DataFrame, thesis_fp: dict[int, float] | None = None
     else:
         out.append(claim("Many iterative fixed points are false positives at depths 1, 2, 3",
                          ", ".join(f"depth {d}: {p:.0%}" for d, p in thesis_fp.items()),
-                         "rates: " + (", ".join(f"depth {d}: {r:.0%}" for d, r in rates.items()) or "none"),
+                         "rates: " + (", ".join(f"depth {d}: " + (f"{r:.0%}" if r == r else "no iteration settled")
+                                                for d, r in rates.items()) or "none"),
                          "not tested", "fewer than two of depths 1-3 have iterative fixed points to classify"))
     if len(wb) >= 2:
         lo = wb.sort_values("final_loss")
@@ -127,8 +128,8 @@ def relu_grid_claims(df: pd.DataFrame, thesis_fp: dict[int, float] | None = None
                 if a.final_loss < b.final_loss and a.n_attractors < b.n_attractors]
         if pair:
             a, b = pair[0]
-            m = (f"depth {a.depth}, width {a.width} ({a.dataset}): MSE {a.final_loss:.0e}, {a.n_attractors} attractors; "
-                 f"depth {b.depth}, width {b.width} ({b.dataset}): MSE {b.final_loss:.0e}, {b.n_attractors}")
+            m = (f"depth {a.depth}, width {a.width} ({a.dataset}): MSE {a.final_loss:.1e}, {a.n_attractors} attractors; "
+                 f"depth {b.depth}, width {b.width} ({b.dataset}): MSE {b.final_loss:.1e}, {b.n_attractors}")
         else:
             m = "the attractor count never falls as the loss falls across runs with bias"
         out.append(claim("A good loss does not imply many attractors", "low-loss nets with few attractors", m,
@@ -149,7 +150,7 @@ def relu_grid_claims(df: pd.DataFrame, thesis_fp: dict[int, float] | None = None
         rnd = wb[wb.dataset == "uniform_images"]
         out.append(claim("With bias, CIFAR-10 is more sensitive to depth and random images to width", "as stated",
                          ("random images: " + ", ".join(f"depth {r.depth}, width {r.width}: {r.n_attractors}/{n_img} "
-                                                        f"(MSE {r.final_loss:.0e})" for r in rnd.itertuples()))
+                                                        f"(MSE {r.final_loss:.1e})" for r in rnd.itertuples()))
                          if len(rnd) else "no random-image run with bias",
                          "not tested", "needs two or more widths and depths for both data sets (the paper preset)"))
     return out
@@ -167,7 +168,7 @@ def width_depth_claims(df: pd.DataFrame) -> list[dict]:
     v = graded(big.n / N, 0.9, 0.5)
     out.append(claim("The largest autoencoder stores almost all training digits as attractors",
                      f"nearly all of {N} (99 for the paper's largest net)",
-                     f"width {wmax}, depth {dmax}: {big.n:.0f}/{N} (MSE {big.loss:.0e})", v,
+                     f"width {wmax}, depth {dmax}: {big.n:.0f}/{N} (MSE {big.loss:.1e})", v,
                      {"agrees": "at least 90 % stored", "partly": "between half and 90 % stored",
                       "disagrees": "fewer than half stored"}[v] if v != "not tested" else ""))
     by_depth = ae.xs(wmax, level="width").n
@@ -254,7 +255,7 @@ def recovery_claims(curve: pd.DataFrame, meta: pd.DataFrame, spurious: pd.DataFr
         frac = m.n_attractors / m.n_images
         v = graded(frac, 0.9, 0.5)
         out.append(claim(f"Stored images are attractors ({m.data_source})", "all stored images",
-                         f"{m.n_attractors}/{m.n_images} (MSE {m.final_loss:.0e}, converged={m.converged})", v,
+                         f"{m.n_attractors}/{m.n_images} (MSE {m.final_loss:.1e}, converged={m.converged})", v,
                          "share of stored images that are attractors (0.9 to agree, 0.5 partly)"))
         c = curve[curve.data_source == m.data_source]
         falls = all(g.sort_values("level").recovery_iteration.iloc[-1] < g.sort_values("level").recovery_iteration.iloc[0]
