@@ -21,6 +21,18 @@ def _seeded():
     np.random.seed(0)
 
 
+@pytest.fixture(autouse=True)
+def _restore_environ():
+    """Every test leaves os.environ as it found it. Starting a Dask LocalCluster sets OMP_NUM_THREADS=1 (and
+    MKL_NUM_THREADS=1) in this process; kept, it reached every notebook kernel started later in the session
+    (nbval), which then trained on one thread, with other rounding than the stored outputs' two threads."""
+    saved = dict(os.environ)
+    yield
+    if dict(os.environ) != saved:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
 @pytest.fixture(scope="session")
 def nb_outdir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("nb")
