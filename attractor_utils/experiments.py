@@ -32,6 +32,7 @@ __all__ = [
     "make_config",
     "make_data",
     "build_model",
+    "train_kwargs",
     "Run",
     "train_runs",
     "sweep",
@@ -171,6 +172,11 @@ _TRAIN_KEYS = ("optimizer", "lr", "loss", "loss_threshold", "max_epochs", "momen
                "schedule", "lr_min", "plateau_patience", "plateau_factor", "keep_best")
 
 
+def train_kwargs(c: dict) -> dict:
+    """The keyword arguments of :func:`attractor_utils.train` that a configuration sets (optimizer, schedule, ...)."""
+    return {k: c[k] for k in _TRAIN_KEYS}
+
+
 def build_model(c: dict, device=None) -> MLPAutoencoder:
     """The (untrained) network of a configuration, initialised by ``c["seed"]``."""
     return MLPAutoencoder(**{k: c[k] for k in _MODEL_KEYS}, seed=c["seed"], dtype=getattr(torch, c["dtype"]),
@@ -200,7 +206,7 @@ def _train_group(configs: list[dict], device=None, progress: bool = False) -> li
     """Train runs sharing a :func:`group_key` together; returns (result, state_dict) per run."""
     dev = default_device(device)
     c0 = configs[0]
-    tkw = {k: c0[k] for k in _TRAIN_KEYS}
+    tkw = train_kwargs(c0)
     t0 = time.perf_counter()
     if len(configs) == 1:
         model = build_model(c0, dev)

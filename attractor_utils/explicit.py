@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from .caching import Cache, default_cache
-from .experiments import _MODEL_KEYS, _TRAIN_KEYS, DEFAULTS, Run, _result, build_model
+from .experiments import _MODEL_KEYS, _TRAIN_KEYS, DEFAULTS, Run, _result, build_model, train_kwargs
 from .models import MLPEnsemble, default_device
 from .training import train, train_ensemble
 
@@ -82,7 +82,7 @@ def train_on(
     dtype = getattr(torch, configs[0]["dtype"])
     Xd = torch.as_tensor(X).detach().to(device=dev, dtype=dtype)
     Yd = None if Y is None else torch.as_tensor(Y).detach().to(device=dev, dtype=dtype)
-    tkw = {k: configs[0][k] for k in _TRAIN_KEYS}
+    tkw = train_kwargs(configs[0])
     todo = [c for c in configs if c not in cache]
     if todo:
         t0 = time.perf_counter()

@@ -173,7 +173,7 @@ def _progress(total: int, progress: bool, desc: str):
     return tqdm(total=total, desc=desc, leave=False, mininterval=1.0)
 
 
-def _check_schedule_args(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K=1):
+def _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K=1):
     if not (isinstance(max_epochs, (int, np.integer)) and not isinstance(max_epochs, bool) and max_epochs >= 0):
         raise ValueError(f"max_epochs={max_epochs!r}: must be an integer >= 0")
     if not isinstance(keep_best, bool):
@@ -228,7 +228,7 @@ def train(
                               progress=progress)
     if on_diverge not in ("warn", "raise"):
         raise ValueError(f"on_diverge={on_diverge!r}; accepted values: ['warn', 'raise']")
-    sched = _check_schedule_args(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best)
+    sched = _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best)
     X, Y = _check_data(model, X, Y)
     lf = _loss_fn(loss)
     params = list(model.parameters())
@@ -320,7 +320,7 @@ def train_ensemble(
     if not isinstance(ens, MLPEnsemble):
         raise TypeError("train_ensemble needs an MLPEnsemble")
     K = ens.K
-    sched = _check_schedule_args(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K)
+    sched = _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K)
     X, Y = _check_data(ens, X, Y)
     if X.dim() == 3 and X.shape[0] != ens.K:
         raise ValueError(f"X has {X.shape[0]} data sets; expected one per member, K={ens.K}")

@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import attractor_utils as au  # noqa: E402
-from attractor_utils.experiments import build_model, make_data  # noqa: E402
+from attractor_utils.experiments import build_model, make_data, train_kwargs  # noqa: E402
 
 THRESHOLDS = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
 ROUTES = {
@@ -75,9 +75,7 @@ def run_route(shape: dict, route: dict, device) -> dict:
             snaps[pending.pop(0)] = {"epoch": epoch, "seconds": time.perf_counter() - t0,
                                      "state": {k: v.detach().clone() for k, v in m.state_dict().items()}}
 
-    tr = au.train(model, X, optimizer="adam", loss_threshold=THRESHOLDS[-1], max_epochs=shape["budget"],
-                  progress=False, callback=cb, **{k: c[k] for k in ("lr", "schedule", "lr_min", "plateau_patience",
-                                                                    "plateau_factor", "keep_best")})
+    tr = au.train(model, X, progress=False, callback=cb, **train_kwargs(c))
     seconds = time.perf_counter() - t0
     out = {"epochs": tr.epochs, "seconds": seconds, "best_loss": tr.final_loss, "last_loss": tr.extra["last_loss"],
            "converged": tr.converged, "end": _counts(model, X, shape["fixed_point_tol"]), "thresholds": {}}
