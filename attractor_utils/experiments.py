@@ -21,6 +21,7 @@ from torch import Tensor
 from .caching import Cache, config_key, default_cache
 from .cycles import cycle_next_index
 from .data import cifar10, mnist, photo_patches, random_images, sphere_points, DatasetNotFound
+from .flow import FLOW_FIELDS
 from .models import MLPAutoencoder, MLPEnsemble, default_device
 from .training import LOSSES, OPTIMIZERS, SCHEDULES, LRSchedule, TrainResult, train, train_ensemble
 
@@ -70,6 +71,7 @@ DEFAULTS: dict[str, Any] = dict(
     schedule="constant", lr_min=0.0, plateau_patience=200, plateau_factor=0.5, keep_best=False,
     task="autoencode", cycle_len=None, seed=0, dtype="float32",
 )
+FLOW_TOL = 1e-2  # optimizer="flow": default local error tolerance (tests/test_flow.py checks the limit it reaches)
 _DATA_DIM = {"uniform_images": 3072, "mnist": 784, "cifar10": 3072, "cifar10_gray": 1024,
              "patches": 3072, "patches_gray": 1024}
 
@@ -80,10 +82,26 @@ def make_config(**kw) -> dict:
     Unknown keys are refused (a typo would silently make a new cache entry). ``dim`` is implied by
     image data; ``radius`` is used only by ``data="sphere"``.
     """
-    unknown = sorted(set(kw) - set(DEFAULTS))
+    unknown = sorted(set(kw) - set(DEFAULTS) - {"flow_tol"})
     if unknown:
-        raise ValueError(f"unknown configuration keys {unknown}; accepted keys: {sorted(DEFAULTS)}")
+        raise ValueError(f"unknown configuration keys {unknown}; accepted keys: {sorted([*DEFAULTS, 'flow_tol'])}")
     c = {**DEFAULTS, **kw}
+    if c["optimizer"] == "flow":
+        # gradient flow picks its own steps (see attractor_utils.flow): lr is recorded per run in the result.
+        # flow_tol exists only in flow configurations, so adding it left every other cache key unchanged.
+        if kw.get("lr") is not None:
+            raise ValueError(f"lr={kw['lr']!r}: optimizer='flow' chooses its own steps; set flow_tol instead "
+                             "(the median step is stored in the run's result as 'lr')")
+        c["lr"] = None
+        c["flow_tol"] = kw.get("flow_tol", FLOW_TOL)
+        v = c["flow_tol"]
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (0 < v < 1):
+            raise ValueError(f"flow_tol={v!r}: must be a number in (0, 1)")
+        if c["schedule"] != "constant" or c["keep_best"]:
+            raise ValueError(f"optimizer='flow' takes schedule='constant' and keep_best=False "
+                             f"(got schedule={c['schedule']!r}, keep_best={c['keep_best']!r})")
+    elif "flow_tol" in kw:
+        raise ValueError(f"flow_tol is used only by optimizer='flow' (got optimizer={c['optimizer']!r})")
     if c["data"] not in DATA_KINDS:
         raise ValueError(f"data={c['data']!r}; accepted values: {list(DATA_KINDS)}")
     if c["data"] != "sphere":
@@ -100,11 +118,11 @@ def make_config(**kw) -> dict:
         raise ValueError(f"schedule={c['schedule']!r}; accepted values: {list(SCHEDULES)}")
     if not isinstance(c["keep_best"], bool):
         raise ValueError(f"keep_best={c['keep_best']!r}: must be True or False")
-    for k in ("lr", "loss_threshold"):
+    for k in (("loss_threshold",) if c["optimizer"] == "flow" else ("lr", "loss_threshold")):
         v = c[k]
         if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (v > 0) or v == float("inf"):
             raise ValueError(f"{k}={v!r}: must be a positive finite number")
-    LRSchedule(c["schedule"], c["lr"], 1, lr_min=c["lr_min"], patience=c["plateau_patience"],
+    LRSchedule(c["schedule"], c["lr"] or 1.0, 1, lr_min=c["lr_min"], patience=c["plateau_patience"],
                factor=c["plateau_factor"])  # validates lr_min, plateau_patience, plateau_factor
     if c["loss"] not in LOSSES:
         raise ValueError(f"loss={c['loss']!r}; accepted values: {list(LOSSES)}")
@@ -174,7 +192,7 @@ _TRAIN_KEYS = ("optimizer", "lr", "loss", "loss_threshold", "max_epochs", "momen
 
 def train_kwargs(c: dict) -> dict:
     """The keyword arguments of :func:`attractor_utils.train` that a configuration sets (optimizer, schedule, ...)."""
-    return {k: c[k] for k in _TRAIN_KEYS}
+    return {k: c[k] for k in _TRAIN_KEYS + ("flow_tol",) if k in c}
 
 
 def build_model(c: dict, device=None) -> MLPAutoencoder:
@@ -199,7 +217,8 @@ def _subsample_history(h: np.ndarray, m: int = 200) -> dict:
 def _result(tr: TrainResult, seconds: float, batch: int) -> dict:
     return {"final_loss": tr.final_loss, "epochs": tr.epochs, "converged": tr.converged, "diverged": tr.diverged,
             "last_loss": tr.extra.get("last_loss", tr.final_loss), "best_epoch": tr.extra.get("best_epoch", tr.epochs),
-            "train_seconds": seconds, "batch_size": batch, "history": _subsample_history(tr.history)}
+            "train_seconds": seconds, "batch_size": batch, "history": _subsample_history(tr.history),
+            **{k: tr.extra[k] for k in FLOW_FIELDS if k in tr.extra}}
 
 
 def _train_group(configs: list[dict], device=None, progress: bool = False) -> list[tuple[dict, dict]]:

@@ -28,7 +28,7 @@ from .models import MLPEnsemble
 __all__ = ["OPTIMIZERS", "LOSSES", "SCHEDULES", "TrainResult", "LRSchedule", "make_optimizer", "train",
            "train_ensemble", "TrainingDiverged"]
 
-OPTIMIZERS = ("gd", "gd+momentum", "gd+momentum+wd", "rmsprop", "adam")
+OPTIMIZERS = ("gd", "gd+momentum", "gd+momentum+wd", "rmsprop", "adam", "flow")
 LOSSES = ("mse", "half_sum")
 SCHEDULES = ("constant", "cosine", "plateau")
 
@@ -117,6 +117,8 @@ def make_optimizer(params, optimizer: str = "adam", lr: float = 1e-3, momentum: 
     params = list(params)
     if optimizer not in OPTIMIZERS:
         raise ValueError(f"optimizer={optimizer!r}; accepted values: {list(OPTIMIZERS)}")
+    if optimizer == "flow":
+        raise ValueError("optimizer='flow' is an integrator, not a torch optimizer: use train(..., optimizer='flow')")
     if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
         raise ValueError(f"lr={lr!r}: must be a positive finite number")
     fast = _fast_kwargs(optimizer, params)
@@ -189,6 +191,34 @@ def _set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
             g["lr"] = lr
 
 
+def _train_flow(model, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedule, keep_best, callback,
+                progress) -> list[TrainResult]:
+    from .flow import flow_train
+
+    if schedule != "constant" or keep_best or callback is not None:
+        raise ValueError("optimizer='flow' chooses its own steps: it takes schedule='constant', keep_best=False "
+                         f"and no callback (got schedule={schedule!r}, keep_best={keep_best!r}, "
+                         f"callback={'set' if callback is not None else None})")
+    if not (isinstance(max_epochs, (int, np.integer)) and not isinstance(max_epochs, bool) and max_epochs >= 0):
+        raise ValueError(f"max_epochs={max_epochs!r}: must be an integer >= 0")
+    if not (_is_real(loss_threshold) and loss_threshold > 0):
+        raise ValueError(f"loss_threshold={loss_threshold!r}: must be a positive finite number")
+    X, Y = _check_data(model, X, Y)
+    if isinstance(model, MLPEnsemble) and X.dim() == 3 and X.shape[0] != model.K:
+        raise ValueError(f"X has {X.shape[0]} data sets; expected one per member, K={model.K}")
+    hists, outs = flow_train(model, X, Y, _loss_fn(loss), loss_threshold=loss_threshold, max_epochs=int(max_epochs),
+                             flow_tol=flow_tol, progress=progress)
+    res = []
+    for h, o in zip(hists, outs):
+        finite = h[np.isfinite(h)]
+        last = float(finite[-1]) if len(finite) else float("nan")
+        extra = {"last_loss": last, "best_loss": float(finite.min()) if len(finite) else float("nan"),
+                 "best_epoch": int(np.argmin(finite)) if len(finite) else -1, "last_lr": o["lr"], "kept_best": False,
+                 **{k: o[k] for k in o if k not in ("converged", "diverged", "epochs")}}
+        res.append(TrainResult(h, o["converged"], o["diverged"], o["epochs"], last, extra))
+    return res
+
+
 def train(
     model: nn.Module,
     X: Tensor,
@@ -206,6 +236,7 @@ def train(
     plateau_patience: int = 200,
     plateau_factor: float = 0.5,
     keep_best: bool = False,
+    flow_tol: float = 1e-2,
     callback: Callable[[int, float, nn.Module], None] | None = None,
     on_diverge: str = "warn",
     progress: bool = True,
@@ -219,15 +250,24 @@ def train(
     loss is in ``extra["last_loss"]``). ``callback(epoch, loss, model)`` sees every epoch's loss and the
     weights it belongs to, before their update. ``on_diverge``: "warn" (flag and stop), "raise"
     (:class:`TrainingDiverged`).
+    ``optimizer="flow"``: gradient flow with error control (:mod:`attractor_utils.flow`); ``lr`` is not
+    used (the steps follow from ``flow_tol``), ``max_epochs`` bounds the gradient evaluations, and the
+    result's ``extra`` holds the steps taken (``lr``: their median) and the integrator's counts.
     """
     if isinstance(model, MLPEnsemble):
         return train_ensemble(model, X, Y, optimizer=optimizer, lr=lr, loss=loss, loss_threshold=loss_threshold,
                               max_epochs=max_epochs, momentum=momentum, weight_decay=weight_decay,
                               schedule=schedule, lr_min=lr_min, plateau_patience=plateau_patience,
-                              plateau_factor=plateau_factor, keep_best=keep_best, callback=callback,
-                              progress=progress)
+                              plateau_factor=plateau_factor, keep_best=keep_best, flow_tol=flow_tol,
+                              callback=callback, progress=progress)
     if on_diverge not in ("warn", "raise"):
         raise ValueError(f"on_diverge={on_diverge!r}; accepted values: ['warn', 'raise']")
+    if optimizer == "flow":
+        (tr,) = _train_flow(model, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedule, keep_best, callback,
+                            progress)
+        if tr.diverged and on_diverge == "raise":
+            raise TrainingDiverged(f"flow reached a non-finite loss (final loss {tr.final_loss})")
+        return tr
     sched = _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best)
     X, Y = _check_data(model, X, Y)
     lf = _loss_fn(loss)
@@ -304,6 +344,7 @@ def train_ensemble(
     plateau_patience: int = 200,
     plateau_factor: float = 0.5,
     keep_best: bool = False,
+    flow_tol: float = 1e-2,
     callback: Callable[[int, np.ndarray, nn.Module], None] | None = None,
     progress: bool = True,
 ) -> list[TrainResult]:
@@ -319,6 +360,9 @@ def train_ensemble(
     """
     if not isinstance(ens, MLPEnsemble):
         raise TypeError("train_ensemble needs an MLPEnsemble")
+    if optimizer == "flow":
+        return _train_flow(ens, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedule, keep_best, callback,
+                           progress)
     K = ens.K
     sched = _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K)
     X, Y = _check_data(ens, X, Y)
