@@ -21,4 +21,5 @@ from .training import OPTIMIZERS, SCHEDULES, LRSchedule, TrainResult, TrainingDi
 __version__ = "0.1.0"
 
 # experiment-specific helpers, as submodules: au.recovery.corrupt(...), au.theory.theorem1_solution(...)
-from . import basins, basins2d, claims, cycles, experiments, explicit, flow, homogeneity, recovery, relu_grid, theory, theory_runs  # noqa: E402
+from . import (basins, basins2d, claims, cycles, experiments, explicit, flow, homogeneity,  # noqa: E402
+               recovery, relu_grid, stepsize, theory, theory_runs)

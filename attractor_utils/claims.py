@@ -13,7 +13,8 @@ import pandas as pd
 from .plotting import save_csv
 
 __all__ = ["VERDICTS", "claim", "graded", "claims_table", "save_claims", "relu_grid_claims", "width_depth_claims",
-           "optimizer_claims", "recovery_claims"]
+           "optimizer_claims", "recovery_claims", "flow_limit_claim",
+           "beyond_linear_claims", "basins_claims", "activations_claims"]
 
 VERDICTS = ("agrees", "partly", "disagrees", "not tested")
 
@@ -277,3 +278,101 @@ def recovery_claims(curve: pd.DataFrame, meta: pd.DataFrame, spurious: pd.DataFr
                      + ("; note: few starts settled, so this is weak evidence" if n_set < 0.2 * spurious.n_starts.sum()
                         else "")))
     return out
+
+
+def flow_limit_claim(halving: pd.DataFrame, study: pd.DataFrame | None = None,
+                     quantity: str = "largest |eigenvalue|") -> dict:
+    """Whether the runs are in the gradient-flow limit the theory assumes, from
+    :func:`attractor_utils.stepsize.halving_check` (and, if given, a :func:`~attractor_utils.stepsize.step_size_study`,
+    whose largest fixed gradient-descent step is quoted against the flow)."""
+    if not len(halving):
+        return claim("The results are in the gradient-flow limit", "the theory is stated for gradient flow",
+                     "no halving check", "not tested", "the preset runs no halving check")
+    worst = float(halving.rel_change.max())
+    m = (f"halving the step (flow tolerance / 8) moves the {quantity} by at most {100 * worst:.2g} % over "
+         f"{len(halving)} configurations (median steps {halving.lr.min():.3g} to {halving.lr.max():.3g})")
+    if study is not None and (study.method == "gd").any() and (study.method == "flow").any():
+        ref = float(study[study.method == "flow"].sort_values("flow_tol").value.iloc[0])
+        big = study[study.method == "gd"].sort_values("lr").iloc[-1]
+        m += f"; fixed-step gradient descent at lr {big.lr:g} is {abs(big.value - ref) / abs(ref):.0%} away from the flow"
+    v = graded(worst, 0.02, 0.05, higher_is_better=False)
+    return claim("The results are in the gradient-flow limit", "the theory is stated for gradient flow", m, v,
+                 "every value moves by less than 2 % when the step halves" if v == "agrees" else
+                 ("some value moves by 2-5 % when the step halves" if v == "partly" else
+                  "some value moves by more than 5 % when the step halves"))
+
+
+def beyond_linear_claims(df: pd.DataFrame) -> list[dict]:
+    """Claims of Jiang & Pehlevan Fig. 3 from a notebook-03 table (one row per n x width x radius x seed, with
+    ``max_abs_eig`` the largest modulus over the training points)."""
+    m = df.groupby(["n_points", "width", "radius"]).max_abs_eig.mean().reset_index()
+    conv = df.groupby(["n_points", "width", "radius"]).converged.all().reset_index().converged
+    m = m[conv.values]
+    out = []
+    r0, r1 = m.radius.min(), m.radius.max()
+    lo = m[m.radius == r0]
+    out.append(claim("At small radius the network is in the linear region", "largest modulus near 1 at small r",
+                     f"r = {r0:g}: " + ", ".join(f"n {int(a.n_points)}, width {a.width:.0e}: {a.max_abs_eig:.2f}"
+                                                 for a in lo.itertuples()),
+                     "not tested" if not len(lo) else ("agrees" if lo.max_abs_eig.min() >= 0.9 else
+                                                         ("partly" if lo.max_abs_eig.max() >= 0.9 else "disagrees")),
+                     "converged runs at the smallest radius; >= 0.9 counts as near 1"))
+    first = {}
+    for (n, w), g in m.groupby(["n_points", "width"]):
+        below = g.sort_values("radius")
+        ok = [r for r in below.radius if (below[below.radius >= r].max_abs_eig < 1).all()]
+        first[(n, w)] = min(ok) if ok else float("nan")
+    reach = [v for v in first.values() if v == v]
+    by_n = pd.Series({n: max(v for (nn, w), v in first.items() if nn == n and v == v)
+                      for n in sorted({k[0] for k in first}) if any(nn == n and v == v for (nn, w), v in first.items())})
+    out.append(claim("Large radius makes every training point an attractor, later for more points",
+                     "largest modulus falls below 1 as r grows; the larger n, the larger the r needed",
+                     "radius from which every width stays below 1: " + (", ".join(f"n {n}: r {r:g}" for n, r in by_n.items())
+                                                                       or "none"),
+                     "not tested" if not first else ("agrees" if len(reach) == len(first) and _nondecreasing(by_n.tolist())
+                                                     else ("partly" if reach else "disagrees")),
+                     "every (n, width) falls below 1 and stays there" + ("" if len(reach) == len(first) else
+                                                                         f" ({len(first) - len(reach)} do not)")))
+    top = m[m.radius == r1]
+    spread = {n: (g.max_abs_eig.max() / g.max_abs_eig.min()) for n, g in top.groupby("n_points") if g.width.nunique() > 1}
+    worst = max(spread.values()) if spread else float("nan")
+    out.append(claim("The curves of different widths lie close together (NTK limit)", "close for widths 1e3-1e6",
+                     f"r = {r1:g}, largest / smallest over widths: " + (", ".join(f"n {n}: {s:.2f}x" for n, s in spread.items())
+                                                                       or "one width only"),
+                     graded(worst, 1.2, 1.5, higher_is_better=False) if spread else "not tested",
+                     "within 20 % agrees, within 50 % partly, at the largest radius (converged runs)"))
+    return out
+
+
+def basins_claims(df: pd.DataFrame) -> list[dict]:
+    """Jiang & Pehlevan Fig. 5 from a notebook-04 table (one row per radius x noise radius x seed)."""
+    t = df.pivot_table(index="radius", columns="noise_radius", values="success_rate", aggfunc="mean")
+    if len(t) < 2:
+        return [claim("Basins grow with the input norm", "success rate rises with r", "one radius", "not tested",
+                      "the preset has one input radius")]
+    grows = {nr: _nondecreasing(t[nr].tolist()) and t[nr].iloc[-1] > t[nr].iloc[0] for nr in t.columns}
+    ends = {nr: t[nr].iloc[-1] > t[nr].iloc[0] for nr in t.columns}
+    v = "agrees" if all(grows.values()) else ("partly" if all(ends.values()) else "disagrees")
+    return [claim("Basins grow with the input norm", "success rate rises with r, for every noise radius",
+                  "; ".join(f"noise {nr:g}: " + ", ".join(f"r {r:g}: {p:.2f}" for r, p in t[nr].items()) for nr in t.columns),
+                  v, "never falls as r grows and ends higher, for every noise radius" if v == "agrees" else
+                  ("higher at the largest than at the smallest radius, but not monotone" if v == "partly" else
+                   "some noise radius ends no higher than it starts"))]
+
+
+def activations_claims(df: pd.DataFrame) -> list[dict]:
+    """Jiang & Pehlevan Fig. 6 from a notebook-05 table (one row per activation x radius x seed)."""
+    t = df[df.converged].pivot_table(index="radius", columns="activation", values="max_abs_eig", aggfunc="mean")
+    if len(t) < 2:
+        return [claim("Large radius makes the points attractors for every activation", "as stated", "one radius",
+                      "not tested", "the preset has one radius")]
+    r1 = t.index.max()
+    falls = {a: t[a].iloc[-1] < t[a].iloc[0] for a in t.columns}
+    below = {a: t[a].iloc[-1] < 1 for a in t.columns}
+    v = "agrees" if all(falls.values()) and all(below.values()) else ("partly" if any(below.values()) else "disagrees")
+    return [claim("Large radius makes the points attractors for every activation",
+                  "largest modulus falls below 1 as r grows, for sigmoid, erf and tanh",
+                  f"r {t.index.min():g} -> {r1:g}: " + ", ".join(f"{a}: {t[a].iloc[0]:.2f} -> {t[a].iloc[-1]:.2f}"
+                                                                for a in t.columns),
+                  v, "every activation falls below 1 (converged runs, mean over seeds)" if v == "agrees" else
+                  "not every activation ends below 1")]

@@ -13,8 +13,9 @@ exactly as it would alone.
 Budget and counts: ``max_epochs`` bounds the *gradient evaluations* (one evaluation costs what one
 gradient-descent epoch costs: a forward and a backward pass); a run stops at the first accepted point
 whose loss is below ``loss_threshold``. ``epochs`` in the result counts accepted steps. In float32 the
-error estimate has a noise floor near a tiny loss; steps are never made smaller than ``min_step_frac``
-times the first step, and steps taken at that floor against the estimate are counted (``forced``).
+error estimate has a noise floor near a tiny loss: local errors below ``noise_floor`` ulps of the weights' norm
+are not counted, steps are never made smaller than ``min_step_frac`` times the first step, and steps taken at
+that floor against the estimate are counted (``forced``).
 """
 from __future__ import annotations
 
@@ -44,13 +45,14 @@ def _member_norm(ts: list[Tensor], K: int) -> Tensor:
 
 
 def flow_train(model: nn.Module, X: Tensor, Y: Tensor, loss_fn, *, loss_threshold: float, max_epochs: int,
-               flow_tol: float = 1e-2, min_step_frac: float = 1e-2, progress: bool = True):
+               flow_tol: float = 3e-3, min_step_frac: float = 1e-2, noise_floor: float = 10.0, progress: bool = True):
     """Follow the gradient flow of ``loss_fn(model(X), Y)`` until the loss is below ``loss_threshold``.
 
     ``model``: an :class:`MLPEnsemble` (``loss_fn`` gives (K,) losses; returns one result per member)
     or any module (scalar loss; returns one result). ``max_epochs``: budget of gradient evaluations.
     ``flow_tol``: accepted local error relative to the step's displacement (the step size follows from
-    it: about ``flow_tol ** (1/3)``). Returns ``(histories, outcomes)``: per member the loss at every
+    it: about ``flow_tol ** (1/3)``); local errors below ``noise_floor`` float ulps of the weights' norm count as
+    zero (float32 rounding, not the integrator). Returns ``(histories, outcomes)``: per member the loss at every
     accepted point (the first is the initial loss) and a dict with ``converged``, ``diverged``,
     ``epochs`` (accepted steps) and the :data:`FLOW_FIELDS` (``lr`` is the median accepted step).
     """
@@ -77,6 +79,8 @@ def flow_train(model: nn.Module, X: Tensor, Y: Tensor, loss_fn, *, loss_threshol
         return L.detach().double().cpu(), [x.detach() for x in g]
 
     theta = [p.detach().clone() for p in params]
+    theta_norm = _member_norm(theta, K).cpu()
+    noise = noise_floor * torch.finfo(dt).eps
     L, k1 = evaluate(theta)
     evals = 1
     hist = [[float(v)] for v in L]
@@ -121,6 +125,8 @@ def flow_train(model: nn.Module, X: Tensor, Y: Tensor, loss_fn, *, loss_threshol
         errv = [bc(ha, t) * (_E[0] * a + _E[1] * b + _E[2] * c + _E[3] * d)
                 for t, a, b, c, d in zip(theta, k1, k2, k3, k4)]
         disp = _member_norm([n - t for n, t in zip(new, theta)], K).cpu()
+        # errors below the weights' own rounding (noise_floor ulps of ||theta||) are not errors of the integrator
+        disp = torch.maximum(disp, noise * theta_norm)
         err = (_member_norm(errv, K).cpu() / disp.clamp_min(1e-300))
         err = torch.where(torch.isfinite(Ln) & torch.isfinite(err), err, torch.full_like(err, math.inf))
         ok = err <= flow_tol

@@ -236,7 +236,7 @@ def train(
     plateau_patience: int = 200,
     plateau_factor: float = 0.5,
     keep_best: bool = False,
-    flow_tol: float = 1e-2,
+    flow_tol: float = 3e-3,
     callback: Callable[[int, float, nn.Module], None] | None = None,
     on_diverge: str = "warn",
     progress: bool = True,
@@ -344,7 +344,7 @@ def train_ensemble(
     plateau_patience: int = 200,
     plateau_factor: float = 0.5,
     keep_best: bool = False,
-    flow_tol: float = 1e-2,
+    flow_tol: float = 3e-3,
     callback: Callable[[int, np.ndarray, nn.Module], None] | None = None,
     progress: bool = True,
 ) -> list[TrainResult]:

@@ -114,3 +114,20 @@ def test_flow_refuses_what_it_cannot_honour():
         au.train(m, X, optimizer="flow", keep_best=True, progress=False)
     with pytest.raises(ValueError, match="not a torch optimizer"):
         au.make_optimizer(m.parameters(), "flow")
+
+
+def test_step_size_study_and_halving_check(tmp_path):
+    cache = au.Cache(tmp_path)
+    c = _sigmoid_config(1, 30, width=200, optimizer="flow")
+    measure = lambda run: float(au.spectral_radius(run.model, run.X).max())  # noqa: E731
+    st = au.stepsize.step_size_study(c, measure, gd_lrs=[5.0, 1 / 128], flow_tols=[1e-2], cache=cache, progress=False)
+    assert list(st.method) == ["flow", "gd", "gd"] and st.converged.all()
+    flow = st[st.method == "flow"].value.iloc[0]
+    by_lr = st[st.method == "gd"].set_index("lr").value
+    # small-step gradient descent reaches the flow's value; the catapult step lr 5 does not
+    assert abs(by_lr[1 / 128] - flow) < 0.01 * flow and abs(by_lr[5.0] - flow) > 0.1 * flow
+    h = au.stepsize.halving_check([c, _sigmoid_config(1, 10, width=200, optimizer="flow")], measure, cache=cache,
+                                  progress=False)
+    assert len(h) == 2 and h.converged.all() and (h.rel_change < 0.01).all() and (h.lr_fine < h.lr).all()
+    with pytest.raises(ValueError, match="optimizer='flow'"):
+        au.stepsize.halving_check([_sigmoid_config(1, 10, optimizer="gd", lr=1.0)], measure, cache=cache)
