@@ -363,7 +363,7 @@ def sweep(
     for c in configs:
         r = cache.get(c)
         if r is None:
-            raise RuntimeError(f"run missing from the cache after the sweep: {c}")
+            raise RuntimeError(f"run missing from the cache after the sweep (entry {cache.path(c)}): {c}")
         rows.append({**c, **{k: v for k, v in r.items() if k != "history"}})
     return pd.DataFrame(rows)
 
@@ -385,7 +385,10 @@ def train_runs(configs: Sequence[dict], cache: Cache | None = None, device=None,
     runs = []
     for c in configs:
         m = build_model(c, dev)
-        m.load_state_dict(cache.load_state(c, map_location=dev))
+        state = cache.load_state(c, map_location=dev)
+        if state is None:
+            raise RuntimeError(f"trained weights missing from the cache (entry {cache.path(c)}); run again to retrain")
+        m.load_state_dict(state)
         X, Y = make_data(c)
         runs.append(Run(c, m, X.to(dev), None if Y is None else Y.to(dev), cache.get(c)))
     return runs

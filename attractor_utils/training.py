@@ -259,7 +259,7 @@ def train(
                               max_epochs=max_epochs, momentum=momentum, weight_decay=weight_decay,
                               schedule=schedule, lr_min=lr_min, plateau_patience=plateau_patience,
                               plateau_factor=plateau_factor, keep_best=keep_best, flow_tol=flow_tol,
-                              callback=callback, progress=progress)
+                              callback=callback, on_diverge=on_diverge, progress=progress)
     if on_diverge not in ("warn", "raise"):
         raise ValueError(f"on_diverge={on_diverge!r}; accepted values: ['warn', 'raise']")
     if optimizer == "flow":
@@ -346,6 +346,7 @@ def train_ensemble(
     keep_best: bool = False,
     flow_tol: float = 3e-3,
     callback: Callable[[int, np.ndarray, nn.Module], None] | None = None,
+    on_diverge: str = "warn",
     progress: bool = True,
 ) -> list[TrainResult]:
     """Train every member of ``ens`` as if alone, in one batched computation.
@@ -357,12 +358,20 @@ def train_ensemble(
     (a "plateau" schedule) take one optimizer step at the largest rate, and each member's update is then
     rescaled by its own rate over that one, which is exact for these optimizers, whose update is linear in
     the learning rate. ``callback(epoch, losses (K,), ens)`` sees each epoch's losses (NaN for frozen members).
+    ``on_diverge``: "warn" (flag the member, freeze it, go on) or "raise" (:class:`TrainingDiverged` as soon as
+    any member's loss is not finite).
     """
     if not isinstance(ens, MLPEnsemble):
         raise TypeError("train_ensemble needs an MLPEnsemble")
+    if on_diverge not in ("warn", "raise"):
+        raise ValueError(f"on_diverge={on_diverge!r}; accepted values: ['warn', 'raise']")
     if optimizer == "flow":
-        return _train_flow(ens, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedule, keep_best, callback,
-                           progress)
+        trs = _train_flow(ens, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedule, keep_best, callback,
+                          progress)
+        bad = [k for k, t in enumerate(trs) if t.diverged]
+        if bad and on_diverge == "raise":
+            raise TrainingDiverged(f"ensemble members {bad} reached a non-finite loss")
+        return trs
     K = ens.K
     sched = _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K)
     X, Y = _check_data(ens, X, Y)
@@ -404,6 +413,9 @@ def train_ensemble(
         newly_conv = idx & finite & (vals < loss_threshold)
         if epoch == max_epochs:
             # a member first under the threshold at the last allowed epoch has converged, as in a lone run
+            if newly_div.any() and on_diverge == "raise":
+                raise TrainingDiverged(f"ensemble members {np.flatnonzero(newly_div).tolist()} diverged at epoch "
+                                       f"{epoch} (on_diverge='raise')")
             diverged |= newly_div
             converged |= newly_conv
             stop_epoch[idx] = epoch
@@ -415,8 +427,12 @@ def train_ensemble(
             stop_epoch[changed] = epoch
             active &= ~torch.as_tensor(changed)
             if newly_div.any():
-                warnings.warn(f"ensemble members {np.flatnonzero(newly_div).tolist()} diverged at epoch {epoch}",
-                              RuntimeWarning, stacklevel=2)
+                msg = f"ensemble members {np.flatnonzero(newly_div).tolist()} diverged at epoch {epoch}"
+                if on_diverge == "raise":
+                    if bar is not None:
+                        bar.close()
+                    raise TrainingDiverged(msg + " (on_diverge='raise')")
+                warnings.warn(msg, RuntimeWarning, stacklevel=2)
             frozen = None
         if not active.any():
             break

@@ -88,3 +88,86 @@ def test_killed_run_never_leaves_a_readable_half_entry(tmp_path):
         if not (d / "result.json").exists() and (d / "config.json").exists():
             cfg = json.loads((d / "config.json").read_text())
             assert c.get(cfg) is None and c.load_state(cfg) is None
+
+
+def _flip_byte(path, offset_from_end=100):
+    b = bytearray(path.read_bytes())
+    i = max(0, len(b) - offset_from_end)
+    b[i] ^= 0x5A
+    path.write_bytes(bytes(b))
+
+
+_DAMAGE = {
+    "bit flip in model.pt": lambda d: _flip_byte(d / "model.pt"),
+    "bit flip in model.pt's tensor data": lambda d: _flip_byte(d / "model.pt", (d / "model.pt").stat().st_size // 2),
+    "bit flip in result.json": lambda d: (d / "result.json").write_text(
+        (d / "result.json").read_text().replace('"epochs": ', '"epochs": 1')),
+    "truncated result.json": lambda d: (d / "result.json").write_bytes((d / "result.json").read_bytes()[:20]),
+    "empty result object": lambda d: (d / "result.json").write_text("{}"),
+    "deleted model.pt": lambda d: (d / "model.pt").unlink(),
+    "truncated model.pt": lambda d: (d / "model.pt").write_bytes((d / "model.pt").read_bytes()[:1000]),
+    "deleted result.json": lambda d: (d / "result.json").unlink(),
+    "garbage manifest": lambda d: (d / "manifest.json").write_text("not json"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(_DAMAGE))
+def test_a_damaged_entry_is_named_moved_aside_and_retrained_to_the_same_numbers(tmp_path, damage):
+    import warnings
+
+    import attractor_utils as au
+    from attractor_utils.caching import CorruptEntryWarning
+
+    cfg = au.make_config(data="sphere", n=2, dim=4, radius=1.0, width=16, activation="tanh", optimizer="gd", lr=0.5,
+                         max_epochs=30, loss_threshold=1e-12)
+    cache = Cache(tmp_path)
+    (clean,) = au.train_runs([cfg], cache=cache, progress=False)
+    d = cache.path(cfg)
+    _DAMAGE[damage](d)
+    fresh = Cache(tmp_path)  # a new process would see the damage: no verification memo
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        assert cfg not in fresh
+    msgs = [str(x.message) for x in w if issubclass(x.category, CorruptEntryWarning)]
+    assert msgs and str(d) in msgs[0], msgs  # the entry is named
+    assert list((tmp_path / "_corrupt").glob(f"*/{d.name}"))  # and kept for inspection, not deleted
+    (again,) = au.train_runs([cfg], cache=fresh, progress=False)
+    assert again.result["final_loss"] == clean.result["final_loss"]
+    for k, v in clean.model.state_dict().items():
+        torch.testing.assert_close(again.model.state_dict()[k], v, rtol=0, atol=0)
+
+
+def test_entries_without_a_manifest_are_checked_and_sealed(tmp_path):
+    c = Cache(tmp_path)
+    c.put({"a": 1}, {"x": 1}, {"w": torch.ones(3)})
+    d = c.path({"a": 1})
+    (d / "manifest.json").unlink()  # as written by an older version
+    assert {"a": 1} in Cache(tmp_path) and (d / "manifest.json").is_file()
+    (d / "manifest.json").unlink()
+    (d / "model.pt").write_bytes(b"junk")
+    with pytest.warns(RuntimeWarning, match="model.pt does not load"):
+        assert Cache(tmp_path).get({"a": 1}) is None
+
+
+def test_rewriting_an_entry_withdraws_the_old_result_first(tmp_path, monkeypatch):
+    """A writer that dies after the new model.pt but before the new result: the entry is not served with the
+    old result beside the new weights."""
+    from pathlib import Path
+
+    import attractor_utils.caching as caching
+
+    c = Cache(tmp_path)
+    c.put({"a": 1}, {"v": "old"}, {"w": torch.zeros(3)})
+    real = caching.atomic_write_text
+
+    def die_on_result(path, text):
+        if Path(path).name == "result.json":
+            raise KeyboardInterrupt("killed")
+        return real(path, text)
+
+    monkeypatch.setattr(caching, "atomic_write_text", die_on_result)
+    with pytest.raises(KeyboardInterrupt):
+        c.put({"a": 1}, {"v": "new"}, {"w": torch.ones(3)})
+    monkeypatch.setattr(caching, "atomic_write_text", real)
+    fresh = Cache(tmp_path)
+    assert fresh.get({"a": 1}) is None and fresh.load_state({"a": 1}) is None

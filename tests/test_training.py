@@ -96,3 +96,40 @@ def test_ensemble_divergence_is_per_member():
         res = au.train_ensemble(ens, X, optimizer="gd", lr=0.5, max_epochs=100, progress=False)
     assert not res[0].diverged and res[1].diverged
     assert torch.isfinite(ens.member(0).weights[0]).all()
+
+
+def test_ensemble_honours_on_diverge_and_agrees_with_lone_runs_on_divergence():
+    X = au.sphere_points(3, 6, 5.0, seed=1)
+    ens = MLPEnsemble.from_seeds([0, 1], dim=6, width=32, depth=2, activation="relu")
+    with pytest.raises(au.TrainingDiverged, match="members"):
+        au.train(ens, X, optimizer="gd", lr=1e6, max_epochs=200, progress=False, on_diverge="raise")
+    ens = MLPEnsemble.from_seeds([0, 1], dim=6, width=32, depth=2, activation="relu")
+    with pytest.warns(RuntimeWarning, match="diverged"):
+        trs = au.train(ens, X, optimizer="gd", lr=1e6, max_epochs=200, progress=False)
+    for k, s in enumerate([0, 1]):
+        m = MLPAutoencoder(6, 32, 2, activation="relu", seed=s)
+        with pytest.warns(RuntimeWarning, match="diverged"):
+            tr = au.train(m, X, optimizer="gd", lr=1e6, max_epochs=200, progress=False)
+        assert (trs[k].diverged, trs[k].converged, trs[k].epochs) == (tr.diverged, tr.converged, tr.epochs)
+    with pytest.raises(ValueError, match="on_diverge"):
+        au.train(ens, X, optimizer="gd", lr=1.0, progress=False, on_diverge="ignore")
+
+
+@pytest.mark.parametrize("max_epochs", [0, 1, 7])
+def test_ensemble_and_lone_runs_agree_at_the_epoch_budget(max_epochs):
+    """A member whose loss first falls under the threshold exactly at the last allowed epoch converged, in both."""
+    X = au.sphere_points(2, 5, 1.0, seed=0)
+    lone = []
+    for s in (0, 1):
+        m = MLPAutoencoder(5, 16, 1, activation="tanh", seed=s)
+        lone.append(au.train(m, X, optimizer="gd", lr=0.5, max_epochs=50, loss_threshold=1e-12, progress=False))
+    # the threshold is crossed by member 0 exactly at epoch max_epochs
+    thr = float(lone[0].history[max_epochs]) * (1 + 1e-6)
+    ens = MLPEnsemble.from_seeds([0, 1], dim=5, width=16, depth=1, activation="tanh")
+    trs = au.train(ens, X, optimizer="gd", lr=0.5, max_epochs=max_epochs, loss_threshold=thr, progress=False)
+    for s in (0, 1):
+        m = MLPAutoencoder(5, 16, 1, activation="tanh", seed=s)
+        tr = au.train(m, X, optimizer="gd", lr=0.5, max_epochs=max_epochs, loss_threshold=thr, progress=False)
+        assert (trs[s].converged, trs[s].epochs) == (tr.converged, tr.epochs), (s, trs[s], tr)
+        np.testing.assert_allclose(trs[s].history, tr.history, rtol=1e-5)
+    assert trs[0].converged and trs[0].epochs <= max_epochs
