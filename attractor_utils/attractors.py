@@ -4,6 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import torch
+
+from . import validate as V
 from torch import Tensor
 
 from .dynamics import iterate, nearest
@@ -42,9 +44,7 @@ def classify_attractors(
     Distances are Euclidean, in data units. Returns one row per example, indexed 0..n-1; with
     ``return_limits`` also the (n, dim) tensor of the iterations' end points, so callers need not iterate again.
     """
-    X = torch.as_tensor(X)
-    if X.dim() != 2:
-        raise ValueError(f"X has shape {tuple(X.shape)}; expected (n, dim)")
+    X = V.points("X", X)
     p = next(model.parameters(), None) if isinstance(model, torch.nn.Module) else None
     Xm = X.to(device=p.device, dtype=p.dtype) if p is not None else X
     with torch.no_grad():

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from . import validate as V
 from torch import Tensor
 
 __all__ = [
@@ -69,9 +71,7 @@ class ImageData:
 
 
 def _check_n(n, name: str = "n") -> int:
-    if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"{name}={n!r}: must be an integer >= 1")
-    return int(n)
+    return V.integer(name, n, 1)
 
 
 def sphere_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=torch.float32) -> Tensor:
@@ -80,8 +80,8 @@ def sphere_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=to
     Returns (n, dim). Same seed, same points.
     """
     _check_n(n), _check_n(dim, "dim")
-    if not radius > 0:
-        raise ValueError(f"radius={radius!r}: must be > 0")
+    radius = V.real("radius", radius, 0, lo_open=True)
+    seed = V.integer("seed", seed, 0)
     g = torch.Generator().manual_seed(int(seed))
     Z = torch.randn(n, dim, generator=g, dtype=torch.float64)
     return (radius * Z / Z.norm(dim=1, keepdim=True)).to(dtype)

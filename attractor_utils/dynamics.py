@@ -6,6 +6,8 @@ from typing import Callable
 
 import numpy as np
 import torch
+
+from . import validate as V
 from torch import Tensor
 
 __all__ = ["IterationResult", "iterate", "nearest", "orbit"]
@@ -46,11 +48,11 @@ def iterate(
     ensemble give ``x0`` of shape (K, n, dim); points then stay in place and are masked instead.
     The norm is Euclidean over the last axis, in the units of the data.
     """
-    if not isinstance(max_steps, int) or max_steps < 0:
-        raise ValueError(f"max_steps={max_steps!r}: must be an integer >= 0")
-    if not tol > 0:
-        raise ValueError(f"tol={tol!r}: must be > 0")
-    x0 = torch.as_tensor(x0)
+    max_steps = V.integer("max_steps", max_steps, 0)
+    tol = V.real("tol", tol, 0, lo_open=True)
+    if chunk_size is not None:
+        chunk_size = V.integer("chunk_size", chunk_size, 1)
+    x0 = V.points("x0", x0, ndims=(2, 3))
     p = next(f.parameters(), None) if isinstance(f, torch.nn.Module) else None
     if p is not None:
         x0 = x0.to(device=p.device, dtype=p.dtype)
@@ -126,7 +128,8 @@ def _iterate_masked(f, x0: Tensor, max_steps: int, tol: float) -> IterationResul
 @torch.no_grad()
 def orbit(f: Callable[[Tensor], Tensor], x0: Tensor, steps: int) -> Tensor:
     """The iterates ``x0, f(x0), ..., f^steps(x0)``: (steps + 1, n, dim) (for galleries and cycles)."""
-    x0 = torch.as_tensor(x0)
+    steps = V.integer("steps", steps, 0)
+    x0 = V.points("x0", x0, ndims=(1, 2, 3))
     p = next(f.parameters(), None) if isinstance(f, torch.nn.Module) else None
     if p is not None:
         x0 = x0.to(device=p.device, dtype=p.dtype)

@@ -22,7 +22,8 @@ from .caching import Cache, config_key, default_cache
 from .cycles import cycle_next_index
 from .data import cifar10, mnist, photo_patches, random_images, sphere_points, DatasetNotFound
 from .flow import FLOW_FIELDS
-from .models import MLPAutoencoder, MLPEnsemble, default_device
+from . import validate as V
+from .models import ACTIVATIONS, INITS, PARAMETERIZATIONS, MLPAutoencoder, MLPEnsemble, default_device
 from .training import LOSSES, OPTIMIZERS, SCHEDULES, LRSchedule, TrainResult, train, train_ensemble
 
 __all__ = [
@@ -88,6 +89,7 @@ def make_config(**kw) -> dict:
     if unknown:
         raise ValueError(f"unknown configuration keys {unknown}; accepted keys: {sorted([*DEFAULTS, 'flow_tol'])}")
     c = {**DEFAULTS, **kw}
+    V.choice("optimizer", c["optimizer"], OPTIMIZERS)
     if c["optimizer"] == "flow":
         # gradient flow picks its own steps (see attractor_utils.flow): lr is recorded per run in the result.
         # flow_tol exists only in flow configurations, so adding it left every other cache key unchanged.
@@ -95,52 +97,55 @@ def make_config(**kw) -> dict:
             raise ValueError(f"lr={kw['lr']!r}: optimizer='flow' chooses its own steps; set flow_tol instead "
                              "(the median step is stored in the run's result as 'lr')")
         c["lr"] = None
-        c["flow_tol"] = kw.get("flow_tol", FLOW_TOL)
-        v = c["flow_tol"]
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (0 < v < 1):
-            raise ValueError(f"flow_tol={v!r}: must be a number in (0, 1)")
+        c["flow_tol"] = V.real("flow_tol", kw.get("flow_tol", FLOW_TOL), 0, 1, lo_open=True, hi_open=True)
         if c["schedule"] != "constant" or c["keep_best"]:
             raise ValueError(f"optimizer='flow' takes schedule='constant' and keep_best=False "
                              f"(got schedule={c['schedule']!r}, keep_best={c['keep_best']!r})")
     elif "flow_tol" in kw:
         raise ValueError(f"flow_tol is used only by optimizer='flow' (got optimizer={c['optimizer']!r})")
-    if c["data"] not in DATA_KINDS:
-        raise ValueError(f"data={c['data']!r}; accepted values: {list(DATA_KINDS)}")
+    else:
+        c["lr"] = V.real("lr", c["lr"], 0, lo_open=True)
+    V.choice("data", c["data"], DATA_KINDS)
     if c["data"] != "sphere":
         implied = _DATA_DIM[c["data"]]
         if c["dim"] not in (None, implied):
             raise ValueError(f"dim={c['dim']!r} does not match data={c['data']!r} (dim {implied})")
         c["dim"] = implied
         c["radius"] = None
-    elif c["dim"] is None:
-        raise ValueError("dim: required for data='sphere'")
-    if c["optimizer"] not in OPTIMIZERS:
-        raise ValueError(f"optimizer={c['optimizer']!r}; accepted values: {list(OPTIMIZERS)}")
-    if c["schedule"] not in SCHEDULES:
-        raise ValueError(f"schedule={c['schedule']!r}; accepted values: {list(SCHEDULES)}")
-    if not isinstance(c["keep_best"], bool):
-        raise ValueError(f"keep_best={c['keep_best']!r}: must be True or False")
-    for k in (("loss_threshold",) if c["optimizer"] == "flow" else ("lr", "loss_threshold")):
-        v = c[k]
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)) or not (v > 0) or v == float("inf"):
-            raise ValueError(f"{k}={v!r}: must be a positive finite number")
-    LRSchedule(c["schedule"], c["lr"] or 1.0, 1, lr_min=c["lr_min"], patience=c["plateau_patience"],
-               factor=c["plateau_factor"])  # validates lr_min, plateau_patience, plateau_factor
-    if c["loss"] not in LOSSES:
-        raise ValueError(f"loss={c['loss']!r}; accepted values: {list(LOSSES)}")
-    if c["task"] not in TASKS:
-        raise ValueError(f"task={c['task']!r}; accepted values: {list(TASKS)}")
-    if c["dtype"] not in ("float32", "float64"):
-        raise ValueError(f"dtype={c['dtype']!r}; accepted values: ['float32', 'float64']")
+    else:
+        if c["dim"] is None:
+            raise ValueError("dim: required for data='sphere'")
+        c["radius"] = V.real("radius", c["radius"], 0, lo_open=True)
+    for k in ("n", "dim", "width", "depth"):
+        c[k] = V.integer(k, c[k], 1)
+    for k in ("max_epochs", "seed", "data_seed", "plateau_patience"):
+        c[k] = V.integer(k, c[k], 0)
+    V.choice("schedule", c["schedule"], SCHEDULES)
+    V.choice("loss", c["loss"], LOSSES)
+    V.choice("task", c["task"], TASKS)
+    V.choice("dtype", c["dtype"], ("float32", "float64"))
+    V.choice("activation", c["activation"], sorted(ACTIVATIONS))
+    V.choice("parameterization", c["parameterization"], PARAMETERIZATIONS)
+    c["bias"] = V.flag("bias", c["bias"])
+    c["keep_best"] = V.flag("keep_best", c["keep_best"])
+    c["loss_threshold"] = V.real("loss_threshold", c["loss_threshold"], 0, lo_open=True)
+    c["momentum"] = V.real("momentum", c["momentum"], 0, 1, hi_open=True)
+    c["weight_decay"] = V.real("weight_decay", c["weight_decay"], 0)
+    c["lr_min"] = V.real("lr_min", c["lr_min"], 0)
+    c["plateau_factor"] = V.real("plateau_factor", c["plateau_factor"], 0, 1, lo_open=True, hi_open=True)
+    if c["optimizer"] != "flow":
+        LRSchedule(c["schedule"], c["lr"], 1, lr_min=c["lr_min"], patience=c["plateau_patience"],
+                   factor=c["plateau_factor"])  # lr_min <= lr
+    if not isinstance(c["init"], str):
+        raise ValueError(f"init={c['init']!r}: a configuration takes an init name; accepted values: {list(INITS)}")
+    MLPAutoencoder(2, 2, 1, activation=c["activation"], bias=c["bias"], parameterization=c["parameterization"],
+                   init=c["init"])  # refuses an init the parameterization does not take, naming it
     if c["task"] == "sequence":
+        if c["cycle_len"] is not None:
+            c["cycle_len"] = V.integer("cycle_len", c["cycle_len"], 1)
         L = c["cycle_len"] or c["n"]
         if c["n"] % L:
             raise ValueError(f"cycle_len={c['cycle_len']!r} must divide n={c['n']}")
-    for k in ("n", "width", "depth", "max_epochs"):
-        if not isinstance(c[k], (int, np.integer)) or c[k] < (0 if k == "max_epochs" else 1):
-            raise ValueError(f"{k}={c[k]!r}: must be a positive integer")
-    if not isinstance(c["bias"], bool):
-        raise ValueError(f"bias={c['bias']!r}: must be True or False")
     return c
 
 

@@ -49,6 +49,8 @@ def _check_points(model, x: Tensor) -> Tensor:
     dim = getattr(model, "dim", x.shape[-1])
     if x.dim() not in (1, 2, 3) or x.shape[-1] != dim:
         raise ValueError(f"x has shape {tuple(x.shape)}; expected (n, {dim}) (or (K, n, {dim}) for an ensemble)")
+    if x.numel() and not bool(torch.isfinite(x).all()):
+        raise ValueError("x holds NaN or infinite values: the Jacobian there is not defined")
     return x
 
 

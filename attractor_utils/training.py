@@ -23,6 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from . import validate as V
 from .models import MLPEnsemble
 
 __all__ = ["OPTIMIZERS", "LOSSES", "SCHEDULES", "TrainResult", "LRSchedule", "make_optimizer", "train",
@@ -119,8 +120,7 @@ def make_optimizer(params, optimizer: str = "adam", lr: float = 1e-3, momentum: 
         raise ValueError(f"optimizer={optimizer!r}; accepted values: {list(OPTIMIZERS)}")
     if optimizer == "flow":
         raise ValueError("optimizer='flow' is an integrator, not a torch optimizer: use train(..., optimizer='flow')")
-    if not (isinstance(lr, (int, float)) and lr > 0 and math.isfinite(lr)):
-        raise ValueError(f"lr={lr!r}: must be a positive finite number")
+    lr = V.real("lr", lr, 0, lo_open=True)
     fast = _fast_kwargs(optimizer, params)
     if optimizer == "gd":
         return torch.optim.SGD(params, lr=lr, **fast)
@@ -153,16 +153,14 @@ def _loss_fn(kind: str):
 
 def _check_data(model: nn.Module, X: Tensor, Y: Tensor | None) -> tuple[Tensor, Tensor]:
     dim = getattr(model, "dim", None)
-    if not isinstance(X, Tensor):
-        raise TypeError(f"X must be a torch.Tensor, got {type(X).__name__}")
     ok_dims = (2, 3) if isinstance(model, MLPEnsemble) else (2,)
-    if X.dim() not in ok_dims or (dim is not None and X.shape[-1] != dim):
-        raise ValueError(f"X has shape {tuple(X.shape)}; expected (n, {dim})"
-                         + (f" or (K, n, {dim})" if isinstance(model, MLPEnsemble) else ""))
+    X = V.points("X", X, dim, ok_dims)
     if Y is None:
         Y = X
-    elif Y.shape != X.shape:
-        raise ValueError(f"Y has shape {tuple(Y.shape)}; expected the shape of X, {tuple(X.shape)}")
+    else:
+        Y = V.points("Y", Y, dim, ok_dims)
+        if Y.shape != X.shape:
+            raise ValueError(f"Y has shape {tuple(Y.shape)}; expected the shape of X, {tuple(X.shape)}")
     p = next(model.parameters())
     return X.to(device=p.device, dtype=p.dtype), Y.to(device=p.device, dtype=p.dtype)
 
@@ -175,13 +173,12 @@ def _progress(total: int, progress: bool, desc: str):
     return tqdm(total=total, desc=desc, leave=False, mininterval=1.0)
 
 
-def _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K=1):
-    if not (isinstance(max_epochs, (int, np.integer)) and not isinstance(max_epochs, bool) and max_epochs >= 0):
-        raise ValueError(f"max_epochs={max_epochs!r}: must be an integer >= 0")
-    if not isinstance(keep_best, bool):
-        raise ValueError(f"keep_best={keep_best!r}: must be True or False")
-    if not (_is_real(lr) and lr > 0):
-        raise ValueError(f"lr={lr!r}: must be a positive finite number")
+def _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K=1,
+                   loss_threshold=1.0):
+    max_epochs = V.integer("max_epochs", max_epochs, 0)
+    V.flag("keep_best", keep_best)
+    lr = V.real("lr", lr, 0, lo_open=True)
+    V.real("loss_threshold", loss_threshold, 0, lo_open=True)
     return LRSchedule(schedule, lr, max_epochs, K, lr_min=lr_min, patience=plateau_patience, factor=plateau_factor)
 
 
@@ -199,10 +196,8 @@ def _train_flow(model, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedul
         raise ValueError("optimizer='flow' chooses its own steps: it takes schedule='constant', keep_best=False "
                          f"and no callback (got schedule={schedule!r}, keep_best={keep_best!r}, "
                          f"callback={'set' if callback is not None else None})")
-    if not (isinstance(max_epochs, (int, np.integer)) and not isinstance(max_epochs, bool) and max_epochs >= 0):
-        raise ValueError(f"max_epochs={max_epochs!r}: must be an integer >= 0")
-    if not (_is_real(loss_threshold) and loss_threshold > 0):
-        raise ValueError(f"loss_threshold={loss_threshold!r}: must be a positive finite number")
+    max_epochs = V.integer("max_epochs", max_epochs, 0)
+    V.real("loss_threshold", loss_threshold, 0, lo_open=True)
     X, Y = _check_data(model, X, Y)
     if isinstance(model, MLPEnsemble) and X.dim() == 3 and X.shape[0] != model.K:
         raise ValueError(f"X has {X.shape[0]} data sets; expected one per member, K={model.K}")
@@ -268,7 +263,9 @@ def train(
         if tr.diverged and on_diverge == "raise":
             raise TrainingDiverged(f"flow reached a non-finite loss (final loss {tr.final_loss})")
         return tr
-    sched = _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best)
+    sched = _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best,
+                           loss_threshold=loss_threshold)
+    max_epochs = int(max_epochs)
     X, Y = _check_data(model, X, Y)
     lf = _loss_fn(loss)
     params = list(model.parameters())
@@ -373,7 +370,9 @@ def train_ensemble(
             raise TrainingDiverged(f"ensemble members {bad} reached a non-finite loss")
         return trs
     K = ens.K
-    sched = _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K)
+    sched = _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K,
+                           loss_threshold=loss_threshold)
+    max_epochs = int(max_epochs)
     X, Y = _check_data(ens, X, Y)
     if X.dim() == 3 and X.shape[0] != ens.K:
         raise ValueError(f"X has {X.shape[0]} data sets; expected one per member, K={ens.K}")
