@@ -11,7 +11,7 @@ export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: setup figures test test-unit test-notebooks lab bench bench-memorize clean refresh-outputs strip help
+.PHONY: setup figures test test-unit lab bench bench-memorize clean refresh-outputs help
 
 help:
 	@echo "make figures [PRESET=smoke|default|paper] [NB=01_single_example]  run the notebooks -> figures/"

@@ -43,6 +43,7 @@ __all__ = [
     "resolve_cifar",
     "group_key",
     "setup_notebook",
+    "check_notebook_params",
 ]
 
 PRESETS = ("smoke", "default", "paper")
@@ -399,19 +400,58 @@ def train_runs(configs: Sequence[dict], cache: Cache | None = None, device=None,
     return runs
 
 
-def setup_notebook(preset: str, table: dict[str, dict], **overrides) -> dict:
+def _list_of(name: str, v, check) -> list:
+    if not isinstance(v, (list, tuple)) or len(v) == 0:
+        raise ValueError(f"{name}={v!r}: must be a non-empty list")
+    return [check(f"{name}[{i}]", x) for i, x in enumerate(v)]
+
+
+# notebook parameters with one meaning in every notebook: name -> check of the value
+_PARAM_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "seeds": lambda n, v: _list_of(n, v, lambda m, x: V.integer(m, x, 0)),
+    "widths": lambda n, v: _list_of(n, v, lambda m, x: V.integer(m, x, 1)),
+    "depths": lambda n, v: _list_of(n, v, lambda m, x: V.integer(m, x, 1)),
+    "n_points": lambda n, v: (_list_of(n, v, lambda m, x: V.integer(m, x, 1)) if isinstance(v, (list, tuple))
+                              else V.integer(n, v, 1)),
+    "radii": lambda n, v: _list_of(n, v, lambda m, x: V.real(m, x, 0, lo_open=True)),
+    "noise_radii": lambda n, v: _list_of(n, v, lambda m, x: V.real(m, x, 0, lo_open=True)),
+    "max_epochs": lambda n, v: V.integer(n, v, 0),
+    "activations": lambda n, v: _list_of(n, v, lambda m, x: V.choice(m, x, sorted(ACTIVATIONS))),
+    "optimizers": lambda n, v: _list_of(n, v, lambda m, x: V.choice(m, x, OPTIMIZERS)),
+    "datasets": lambda n, v: _list_of(n, v, lambda m, x: V.choice(m, x, DATA_KINDS)),
+    "variants": lambda n, v: _list_of(n, v, lambda m, x: (
+        [V.choice(f"{m} activation", x[0], sorted(ACTIVATIONS)), V.integer(f"{m} width", x[1], 1)]
+        if isinstance(x, (list, tuple)) and len(x) == 2 else V.choice(m, x, ["[activation, width]"]))),
+}
+
+
+def check_notebook_params(**params) -> None:
+    """Validate notebook parameters by name (seeds, widths, depths, n_points, radii, noise_radii, max_epochs,
+    activations, optimizers, datasets, variants): a bad value raises a ValueError naming the parameter and the
+    accepted values, before any work starts. Other names are not checked here."""
+    for name, v in params.items():
+        if name in _PARAM_CHECKS and v is not None:
+            _PARAM_CHECKS[name](name, v)
+
+
+def setup_notebook(preset: str, table: dict[str, dict], params: dict | None = None, **overrides) -> dict:
     """Resolve a notebook's settings and set the plotting style.
 
-    ``ATTRACTOR_PRESET_OVERRIDE`` (set by ``make test`` for nbval) replaces ``preset``. Prints the
-    settings in force so every executed notebook records them.
+    ``ATTRACTOR_PRESET_OVERRIDE`` (set by ``make test`` for nbval) replaces ``preset``. Figures go to
+    ``figures/`` only at the default preset (``figures/<preset>/`` otherwise, unless ``$ATTRACTOR_FIGURES``
+    says where). The settings, and the further notebook parameters in ``params``, are checked by
+    :func:`check_notebook_params`. Prints the settings in force so every executed notebook records them.
     """
-    from .plotting import set_style
+    from .plotting import figures_dir, set_preset, set_style
 
     preset = os.environ.get("ATTRACTOR_PRESET_OVERRIDE") or preset
     cfg = resolve_preset(preset, table, **overrides)
+    check_notebook_params(**cfg, **(params or {}))
     cfg["preset"] = preset
     set_style()
-    print(f"preset={preset!r}  device={default_device()}  torch={torch.__version__}  threads={torch.get_num_threads()}")
+    set_preset(preset)
+    print(f"preset={preset!r}  device={default_device()}  torch={torch.__version__}  threads={torch.get_num_threads()}"
+          f"\nfigures and CSVs -> {figures_dir()}")
     for k, v in cfg.items():
         if k != "preset":
             print(f"  {k} = {v!r}")

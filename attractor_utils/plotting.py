@@ -10,7 +10,7 @@ import pandas as pd
 
 from .caching import atomic_write_bytes, atomic_write_text, repo_root
 
-__all__ = ["set_style", "savefig", "save_csv", "figures_dir", "band_plot", "image_grid", "PALETTE"]
+__all__ = ["set_style", "set_preset", "savefig", "save_csv", "figures_dir", "band_plot", "image_grid", "PALETTE"]
 
 PALETTE = "colorblind"
 
@@ -31,9 +31,22 @@ def set_style() -> None:
     })
 
 
+_PRESET = "default"
+
+
+def set_preset(preset: str) -> None:
+    """Route figures by preset (called by ``setup_notebook``): only the default preset writes ``figures/``."""
+    global _PRESET
+    _PRESET = preset
+
+
 def figures_dir() -> Path:
-    """``$ATTRACTOR_FIGURES`` if set, else ``<repo>/figures``."""
-    return Path(os.environ.get("ATTRACTOR_FIGURES", repo_root() / "figures"))
+    """``$ATTRACTOR_FIGURES`` if set, else ``<repo>/figures`` for the default preset and
+    ``<repo>/figures/<preset>`` for the others, however the notebook was started (make, papermill, JupyterLab)."""
+    if os.environ.get("ATTRACTOR_FIGURES"):
+        return Path(os.environ["ATTRACTOR_FIGURES"])
+    base = repo_root() / "figures"
+    return base if _PRESET == "default" else base / _PRESET
 
 
 def savefig(fig, name: str, directory: str | Path | None = None) -> list[Path]:

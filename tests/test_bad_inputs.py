@@ -171,3 +171,37 @@ def test_validators_accept_what_they_should():
     assert V.choice("c", "a", ("a", "b")) == "a"
     with pytest.raises(ValueError, match=r"c=True; accepted values: \[1, 2\]"):
         V.choice("c", True, (1, 2))
+
+
+NB_PARAM_CASES = [("seeds", []), ("seeds", [0.5]), ("seeds", 3), ("widths", [0]), ("depths", ["2"]), ("radii", [5, -1]),
+                  ("noise_radii", [NAN]), ("n_points", 0), ("max_epochs", -5), ("activations", ["bogus"]),
+                  ("optimizers", ["sgd"]), ("datasets", ["imagenet"]), ("variants", [["sigmoid", 0]]),
+                  ("variants", ["sigmoid"])]
+
+
+@pytest.mark.parametrize("name,value", NB_PARAM_CASES, ids=[f"{n}={v!r}" for n, v in NB_PARAM_CASES])
+def test_notebook_parameters_are_checked_by_name(name, value):
+    with pytest.raises(ValueError, match=name):
+        au.experiments.check_notebook_params(**{name: value})
+
+
+def test_setup_notebook_checks_before_any_work_and_routes_figures_by_preset(monkeypatch, tmp_path):
+    from attractor_utils import plotting
+
+    monkeypatch.delenv("ATTRACTOR_PRESET_OVERRIDE", raising=False)
+    table = {p: {"seeds": [0], "radii": [1.0]} for p in au.PRESETS}
+    with pytest.raises(ValueError, match="seeds"):
+        au.setup_notebook("smoke", table, seeds=[])
+    with pytest.raises(ValueError, match="activations"):
+        au.setup_notebook("smoke", table, params={"activations": ["bogus"]})
+    monkeypatch.delenv("ATTRACTOR_FIGURES", raising=False)
+    try:
+        au.setup_notebook("smoke", table)
+        assert plotting.figures_dir() == au.repo_root() / "figures" / "smoke"  # papermill -p preset smoke: not figures/
+        au.setup_notebook("default", table)
+        assert plotting.figures_dir() == au.repo_root() / "figures"
+        monkeypatch.setenv("ATTRACTOR_FIGURES", str(tmp_path))
+        au.setup_notebook("paper", table)
+        assert plotting.figures_dir() == tmp_path  # an explicit folder wins
+    finally:
+        plotting.set_preset("default")

@@ -56,9 +56,16 @@ def main(argv=None) -> int:
         t0 = time.perf_counter()
         try:
             pm.execute_notebook(str(nb), str(out / nb.name), parameters={"preset": args.preset}, kernel_name="python3",
-                                cwd=str(nb.parent), progress_bar=False, log_output=False)
-        except Exception as e:  # keep going: report every failing notebook at the end
-            print(f"    FAILED: {type(e).__name__}: {str(e)[:2000]}", flush=True)
+                                cwd=str(nb.parent), progress_bar={"desc": f"    {nb.stem} cells", "leave": False},
+                                log_output=False)
+        except pm.PapermillExecutionError as e:  # keep going: report every failing notebook at the end
+            src = "\n".join("      | " + ln for ln in (e.source or "").splitlines()[:12])
+            print(f"\n    FAILED in cell {e.cell_index} (execution count {e.exec_count}):\n{src}\n"
+                  f"    {e.ename}: {e.evalue}\n    full traceback: {out / nb.name}", flush=True)
+            failed.append(nb.stem)
+            continue
+        except Exception as e:  # noqa: BLE001 - a kernel that died, a missing kernel: say what it was
+            print(f"    FAILED: {type(e).__name__}: {e}", flush=True)
             failed.append(nb.stem)
             continue
         dt = time.perf_counter() - t0
@@ -71,6 +78,7 @@ def main(argv=None) -> int:
                                 "note": f"trained {new} new runs; cache held {n_before} entries before"}
             tfile.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
             write_index(figdir, timings)
+    print(f"figures and CSVs: {figdir}\nexecuted notebooks: {out}\nindex: {figdir / 'README.md'}")
     if failed:
         print(f"failed: {failed} (executed copies with the error are in {out})", file=sys.stderr)
         return 1
