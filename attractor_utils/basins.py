@@ -8,6 +8,8 @@ from typing import Callable
 
 import numpy as np
 import torch
+
+from . import validate as V
 from torch import Tensor
 
 from .data import sphere_points
@@ -63,13 +65,11 @@ def basin_success(
     and call a start a success when its final iterate is within ``success_tol`` (Euclidean, data
     units) of the point it was made from. The noise is drawn by ``seed`` (same seed, same starts).
     """
-    X = torch.as_tensor(X)
-    if X.dim() != 2:
-        raise ValueError(f"X has shape {tuple(X.shape)}; expected (n, dim)")
-    if not isinstance(trials, int) or trials < 1:
-        raise ValueError(f"trials={trials!r}: must be an integer >= 1")
-    if not noise_radius > 0:
-        raise ValueError(f"noise_radius={noise_radius!r}: must be > 0")
+    X = V.points("X", X)
+    trials = V.integer("trials", trials, 1)
+    noise_radius = V.real("noise_radius", noise_radius, 0, lo_open=True)
+    max_steps = V.integer("max_steps", max_steps, 1)  # with no step, "came back" would mean "never left"
+    success_tol = V.real("success_tol", success_tol, 0, lo_open=True)
     n, d = X.shape
     noise = fixed_norm_noise(n * trials, d, noise_radius, seed=seed, dtype=torch.float64)
     origin = np.repeat(np.arange(n), trials)

@@ -358,13 +358,16 @@ def image_folder(path: str | Path, n: int | None = None, size: int = 32, graysca
         files = [files[i] for i in _pick(len(files), _check_n(n), seed)]
     imgs = []
     for f in files:
-        with Image.open(f) as im:
-            im = im.convert("L" if grayscale else "RGB")
-            w, h = im.size
-            s = min(w, h)
-            im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
-            im = im.resize((size, size), Image.Resampling.LANCZOS)
-            a = np.asarray(im, dtype=np.float32) / 255.0
+        try:
+            with Image.open(f) as im:
+                im = im.convert("L" if grayscale else "RGB")
+                w, h = im.size
+                s = min(w, h)
+                im = im.crop(((w - s) // 2, (h - s) // 2, (w - s) // 2 + s, (h - s) // 2 + s))
+                im = im.resize((size, size), Image.Resampling.LANCZOS)
+                a = np.asarray(im, dtype=np.float32) / 255.0
+        except (OSError, ValueError, SyntaxError) as e:  # PIL's errors for damaged or truncated files
+            raise ValueError(f"image file {str(f)!r} could not be read ({type(e).__name__}: {e})") from e
         imgs.append(a[None] if grayscale else a.transpose(2, 0, 1))
     arr = np.stack(imgs)
     return ImageData(torch.as_tensor(arr.reshape(len(arr), -1)), tuple(arr.shape[1:]), None,

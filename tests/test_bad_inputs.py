@@ -205,3 +205,22 @@ def test_setup_notebook_checks_before_any_work_and_routes_figures_by_preset(monk
         assert plotting.figures_dir() == tmp_path  # an explicit folder wins
     finally:
         plotting.set_preset("default")
+
+
+def test_image_folder_names_a_damaged_file(tmp_path):
+    from PIL import Image
+
+    Image.new("RGB", (8, 8), (10, 20, 30)).save(tmp_path / "a.png")
+    Image.new("RGB", (8, 8), (40, 50, 60)).save(tmp_path / "b.png")
+    (tmp_path / "b.png").write_bytes((tmp_path / "b.png").read_bytes()[:30])  # truncated
+    with pytest.raises(ValueError, match="b.png"):
+        au.image_folder(tmp_path, size=8)
+
+
+@pytest.mark.parametrize("kw,name", [(dict(max_steps=0), "max_steps"), (dict(trials=0), "trials"),
+                                     (dict(noise_radius=NAN), "noise_radius"), (dict(success_tol=0.0), "success_tol")])
+def test_basin_success_refuses(kw, name):
+    from attractor_utils import basins
+
+    with pytest.raises(ValueError, match=name):
+        basins.basin_success(_model(), X, **{"noise_radius": 0.1, **kw})
