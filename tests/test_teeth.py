@@ -138,3 +138,26 @@ def test_cache_rewrite_killed_midway_with_sigkill(tmp_path):
         if r is not None:
             w = c.load_state({"k": 1})["w"]
             assert float(w[0, 0]) == r["i"] and float(w[-1, -1]) == r["i"]  # weights and result belong together
+
+
+def test_extracted_cifar_batch_is_checked_before_unpickling(tmp_path, monkeypatch):
+    """Mutation caught: the per-batch md5 of an extracted CIFAR-10 folder checked after pickle.loads (a pickle
+    can run code: a damaged or foreign file must never reach it)."""
+    import hashlib
+    import tarfile
+
+    from attractor_utils import data as D
+
+    D.write_cifar_like_archive(tmp_path / "a.tar.gz", n_per_batch=4)
+    with tarfile.open(tmp_path / "a.tar.gz") as tar:
+        tar.extractall(tmp_path / "root", filter="data")
+    folder = tmp_path / "root" / "cifar-10-batches-py"
+    sums = {p.name: hashlib.md5(p.read_bytes()).hexdigest() for p in folder.iterdir()}
+    raw = bytearray((folder / "data_batch_1").read_bytes())
+    raw[len(raw) // 2] ^= 0xFF
+    (folder / "data_batch_1").write_bytes(bytes(raw))
+    called = []
+    monkeypatch.setattr(D.pickle, "loads", lambda *a, **k: called.append(1))
+    with pytest.raises(D.ChecksumError, match="data_batch_1"):
+        au.cifar10(2, root=tmp_path / "root", batch_md5=sums)
+    assert not called
