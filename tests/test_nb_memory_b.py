@@ -37,9 +37,12 @@ def test_width_depth_counts_are_consistent(run_notebook):
     assert {"task", "cycle_len", "width", "depth", "seed", "final_loss", "epochs", "converged", "n_recovered",
             "n_stable", "n_reached_from_noise"} <= set(df.columns)
     assert len(df) == 3 * 2 * 2  # autoencode + two cycle lengths, 2 widths x 2 depths, one seed
-    assert set(df.cycle_len) == {1, 5, 20}
+    assert set(df.cycle_len) == {1, 5, 10}
     N = df.n_images.iloc[0]
     assert ((df.n_recovered >= 0) & (df.n_recovered <= N)).all()
+    # not vacuous at smoke: some runs converge and recover stored digits, and some do not
+    assert df.converged.any() and not df.converged.all()
+    assert (df[df.task == "autoencode"].n_recovered > 0).any() and (df[df.task == "sequence"].n_recovered > 0).any()
     # recovered needs stable (spectral radius of J or of the cycle product < 1)
     assert (df.n_recovered <= df.n_stable).all()
     ae = df[df.task == "autoencode"]

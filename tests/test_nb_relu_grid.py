@@ -37,7 +37,11 @@ def test_relu_grid_smoke(run_notebook):
     assert (df["n_iterative_fixed_points"] <= n).all()
     # runs that miss the loss threshold are kept and marked
     assert np.isfinite(df["final_loss"]).all() and (df["final_loss"] > 0).all()
-    assert (~df["converged"]).all() and (df["epochs"] == 60).all()
+    assert (df["epochs"] <= 1000).all()
+    # the smoke grid is small enough to memorize: with bias some runs converge and hold attractors, so "no
+    # attractors without bias" below is tested against runs that can have them (not vacuously)
+    wb = df[df["bias"]]
+    assert wb["converged"].any() and wb["n_attractors"].sum() > 0
     # no bias: no attractors, and J(x) x = f(x) holds to rounding (positive homogeneity); bias breaks it
     nb = df[~df["bias"]]
     assert (nb["n_attractors"] == 0).all()
