@@ -74,9 +74,11 @@ def test_optimizer_init_tables_mark_nonconverged_cells(run_notebook):
     ok = df[~df.diverged]
     assert ((ok.n_attractors >= 0) & (ok.n_attractors <= N)).all()
     assert (ok.n_attractors <= ok.n_radius_below_1).all()
-    assert (df[df.converged].final_loss < 1e-3).all() and (df[~df.converged].final_loss >= 1e-3).all()
-    # GD at 200 epochs does not reach the threshold; Adam does: both kinds of cells are present
+    assert (df[df.converged].final_loss < 1e-5).all() and (df[~df.converged].final_loss >= 1e-5).all()
+    # GD at 1000 epochs does not reach the threshold; Adam does: both kinds of cells are present
     assert not df.converged.all() and df.converged.any()
+    # not vacuous at smoke: converged runs that hold attractors exist (the claim is tested, not just bounded)
+    assert (df[df.converged].n_attractors > 0).any()
     # every non-converged cell is printed blank with its reached loss, every converged one as k/N
     text = _outputs(fig, "11_optimizers_and_inits")
     assert text.count("loss ") + text.count("diverged") >= int((~df.converged).sum())
