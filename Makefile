@@ -41,8 +41,10 @@ test: setup
 test-unit: setup
 	$(PY) -m pytest tests -q -m "not notebook"
 
+# MPLBACKEND=Agg (exported above for headless runs) would reach the kernels and hide every inline figure;
+# --allow-root lets containers and cloud notebooks that run as root start the server
 lab: setup
-	cd notebooks && ../$(VENV)/bin/jupyter lab
+	cd notebooks && env -u MPLBACKEND ../$(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: setup
 	$(PY) bench/run.py

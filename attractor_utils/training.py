@@ -173,6 +173,18 @@ def _progress(total: int, progress: bool, desc: str):
     return tqdm(total=total, desc=desc, leave=False, mininterval=1.0)
 
 
+def _finish(bar, done: int, early: bool) -> None:
+    """Close a progress bar at ``done`` steps; a run that stopped early because it converged is complete, so the
+    bar is closed full (green in JupyterLab), not as an interrupted one (red)."""
+    if bar is None:
+        return
+    if early:
+        bar.total = max(done, 1)
+    bar.n = done
+    bar.refresh()
+    bar.close()
+
+
 def _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K=1,
                    loss_threshold=1.0):
     max_epochs = V.integer("max_epochs", max_epochs, 0)
@@ -303,8 +315,7 @@ def train(
         if bar is not None and epoch % 50 == 0:
             bar.update(50 if epoch else 0)
             bar.set_postfix(loss=f"{val:.2e}", refresh=False)
-    if bar is not None:
-        bar.close()
+    _finish(bar, epoch, converged)
     hist = hist[: epoch + 1]
     if diverged:
         msg = (f"training diverged at epoch {epoch} (loss={hist[-1]}); the weights are not usable "
@@ -463,8 +474,7 @@ def train_ensemble(
             bar.update(50 if epoch else 0)
             bar.set_postfix(active=int(active.sum()), loss=f"{np.nanmax(vals[act_np]) if act_np.any() else 0:.2e}",
                             refresh=False)
-    if bar is not None:
-        bar.close()
+    _finish(bar, epoch, bool(converged.all()))
     out = []
     restore = np.zeros(K, bool)
     for k in range(K):

@@ -171,3 +171,13 @@ def test_rewriting_an_entry_withdraws_the_old_result_first(tmp_path, monkeypatch
     monkeypatch.setattr(caching, "atomic_write_text", real)
     fresh = Cache(tmp_path)
     assert fresh.get({"a": 1}) is None and fresh.load_state({"a": 1}) is None
+
+
+def test_atomic_writes_get_the_usual_file_mode(tmp_path):
+    """mkstemp creates 0600 files; a figure or CSV must get the mode the user's umask gives (e.g. 0644)."""
+    old = os.umask(0o022)
+    try:
+        atomic_write_bytes(tmp_path / "f.csv", b"x")
+        assert (tmp_path / "f.csv").stat().st_mode & 0o777 == 0o644
+    finally:
+        os.umask(old)

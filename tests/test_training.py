@@ -133,3 +133,38 @@ def test_ensemble_and_lone_runs_agree_at_the_epoch_budget(max_epochs):
         assert (trs[s].converged, trs[s].epochs) == (tr.converged, tr.epochs), (s, trs[s], tr)
         np.testing.assert_allclose(trs[s].history, tr.history, rtol=1e-5)
     assert trs[0].converged and trs[0].epochs <= max_epochs
+
+
+def test_progress_bar_ends_full_when_a_run_converges_early(monkeypatch):
+    """A bar closed below its total is drawn red (interrupted) in JupyterLab; a converged run ends it full."""
+    import tqdm.auto
+
+    closed = []
+
+    class Bar:
+        def __init__(self, total, **kw):
+            self.total, self.n = total, 0
+
+        def update(self, k):
+            self.n += k
+
+        def set_postfix(self, **kw):
+            pass
+
+        def refresh(self):
+            pass
+
+        def close(self):
+            closed.append((self.n, self.total))
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    X = au.sphere_points(2, 4, 1.0, seed=0)
+    tr = au.train(MLPAutoencoder(4, 16, 1, activation="tanh", seed=0), X, optimizer="adam", lr=1e-2,
+                  loss_threshold=1e-3, max_epochs=5000, progress=True)
+    assert tr.converged and tr.epochs < 5000 and closed[-1][0] == closed[-1][1]
+    tr = au.train(MLPAutoencoder(4, 16, 1, activation="tanh", seed=0), X, optimizer="gd", lr=1e-4,
+                  loss_threshold=1e-12, max_epochs=60, progress=True)
+    assert not tr.converged and closed[-1] == (60, 60)
+    ens = MLPEnsemble.from_seeds([0, 1], dim=4, width=16, depth=1, activation="tanh")
+    au.train(ens, X, optimizer="flow", loss_threshold=1e-3, max_epochs=3000, progress=True)
+    assert closed[-1][0] == closed[-1][1]

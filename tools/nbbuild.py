@@ -26,7 +26,7 @@ def code(src: str, tags: list[str] | None = None):
 def write(path: str, cells: list) -> None:
     nb = nbformat.v4.new_notebook()
     nb.cells = cells
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (attractor-lab)", "language": "python", "name": "python3"}
     nb.metadata["language_info"] = {"name": "python"}
     for i, c in enumerate(nb.cells):
         c["id"] = f"cell-{i:02d}"  # stable ids: no churn in diffs

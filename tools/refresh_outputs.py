@@ -42,7 +42,7 @@ def refresh(path: Path) -> None:
                 else:
                     os.environ[k] = v
     nb.metadata.pop("papermill", None)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = {"display_name": "Python 3 (attractor-lab)", "language": "python", "name": "python3"}
     nbformat.write(nb, path)
     subprocess.run([sys.executable, "-m", "nbstripout", "--keep-count", "--keep-id", str(path)], check=True)
 
