@@ -14,7 +14,8 @@ from .plotting import save_csv
 
 __all__ = ["VERDICTS", "claim", "graded", "claims_table", "save_claims", "relu_grid_claims", "width_depth_claims",
            "optimizer_claims", "recovery_claims", "flow_limit_claim",
-           "beyond_linear_claims", "basins_claims", "activations_claims"]
+           "beyond_linear_claims", "basins_claims", "activations_claims", "linear_region_claims", "basins2d_claims",
+           "sequences_claims", "generalization_claims", "theory_claims"]
 
 VERDICTS = ("agrees", "partly", "disagrees", "not tested")
 
@@ -376,3 +377,83 @@ def activations_claims(df: pd.DataFrame) -> list[dict]:
                                                                 for a in t.columns),
                   v, "every activation falls below 1 (converged runs, mean over seeds)" if v == "agrees" else
                   "not every activation ends below 1")]
+
+
+def linear_region_claims(df: pd.DataFrame) -> list[dict]:
+    """Jiang & Pehlevan Lemma 4 from a notebook-02 table (one row per n x seed)."""
+    t = df.groupby("n_points").agg(near=("frac_near_1", "mean"), lemma=("lemma4_fraction", "first"))
+    worst = float((t.near - t.lemma).abs().max())
+    return [claim("In the linear region about n - 1 eigenvalues sit at modulus 1 (Lemma 4)",
+                  "fraction of moduli near 1 = (n - 1) / dim",
+                  ", ".join(f"n {n}: {r.near:.2f} vs {r.lemma:.2f}" for n, r in t.iterrows()),
+                  graded(worst, 0.05, 0.15, higher_is_better=False),
+                  "largest gap to (n - 1) / dim over n; within 0.05 agrees, within 0.15 partly")]
+
+
+def basins2d_claims(df: pd.DataFrame) -> list[dict]:
+    """PNAS Fig. 3 from a notebook-07 table (one row per network seed)."""
+    frac = float((df.n_attractors / df.n_points).mean())
+    dis = float(df.disagree_share.mean())
+    return [claim("Every training point becomes an attractor", "all training points are attractors (Fig. 3)",
+                  f"{frac:.0%} of training points are attractors (mean over {len(df)} seeds; per seed "
+                  + ", ".join(f"{int(a)}/{int(n)}" for a, n in zip(df.n_attractors, df.n_points)) + ")",
+                  graded(frac, 0.95, 0.5), "mean fraction of training points that are attractors"),
+            claim("Basins of attraction are not the Voronoi cells of the training points",
+                  "basins differ from the Voronoi diagram (Fig. 3)",
+                  f"basin and Voronoi label disagree on {dis:.0%} of the grid (mean over seeds)",
+                  "agrees" if dis > 0.05 else "disagrees", "share of grid points whose basin is not their Voronoi cell")]
+
+
+def sequences_claims(df: pd.DataFrame) -> list[dict]:
+    """PNAS Fig. 4 / Prop. 2 from a notebook-08 table (one row per part x seed x stored cycle)."""
+    conv = df[df.converged.astype(bool)]
+    stable = conv[(conv.cycle_spectral_radius < 1) & conv.orbit_ok.astype(bool)]
+    v = "not tested" if not len(conv) else graded(len(stable) / len(conv), 1.0, 0.5)
+    return [claim("Stored cycles are stable limit cycles (Prop. 2)",
+                  "spectral radius of the Jacobian product around each cycle < 1",
+                  f"{len(stable)}/{len(conv)} stored cycles of converged networks are orbits with cycle spectral "
+                  f"radius < 1 (largest {conv.cycle_spectral_radius.max():.2f})" if len(conv) else "no converged run",
+                  v, "all stable agrees, at least half partly")]
+
+
+def generalization_claims(df: pd.DataFrame) -> list[dict]:
+    """Notebook 10: the talk's question, answered with the papers' criterion on the widest converged network."""
+    conv = df[df.converged.astype(bool)]
+    if not len(conv):
+        return [claim("Training points become attractors in the widest fitted network", "", "no converged run",
+                      "not tested", "no width reached the loss threshold")]
+    w = conv[conv.width == conv.width.max()]
+    frac = float((w.n_attractors / w.n_train).mean())
+    return [claim("Training points become attractors in the widest fitted network",
+                  "over-parameterized autoencoders store their training points as attractors (both papers)",
+                  f"width {int(w.width.iloc[0])}: {frac:.0%} of {int(w.n_train.iloc[0])} training points are attractors; "
+                  f"validation points sent to a training point: {w.frac_val_to_train.mean():.0%}; one-step validation "
+                  f"error {w.val_one_step_error.mean():.3g} vs nearest-training-point distance {w.val_nn_distance.mean():.3g}",
+                  graded(frac, 0.9, 0.5),
+                  "fraction of training points that are attractors (Jiang & Pehlevan: this needs a large input norm "
+                  "relative to the number of points)")]
+
+
+def theory_claims(df: pd.DataFrame) -> list[dict]:
+    """PNAS Theorems 1-2 / App. C from a notebook-13 table."""
+    out = []
+    w = df[(df.experiment == "width") & df.converged.astype(bool)]
+    if len(w):
+        e = float(w.rel_error.abs().max())
+        out.append(claim("Trained rank-1 networks reach the closed form of Theorems 1-2",
+                         "top eigenvalue = the closed-form limit", f"largest relative error {e:.1e} over {len(w)} runs",
+                         graded(e, 1e-2, 1e-1, higher_is_better=False), "within 1 % agrees"))
+        sw = w[w.activation == "swish"]
+        if len(sw):
+            out.append(claim("An activation with elasticity above 1 (swish) gives no attractor",
+                             "top eigenvalue > 1 (Theorem 2)",
+                             f"swish: trained top eigenvalue {sw.trained_lambda.min():.3f} to {sw.trained_lambda.max():.3f}",
+                             "agrees" if (sw.trained_lambda > 1).all() else "disagrees",
+                             "every swish run has an eigenvalue above 1"))
+    d = df[(df.experiment == "depth") & df.converged.astype(bool)]
+    if len(d):
+        e = float(d.rel_error.abs().max())
+        out.append(claim("Deep rank-1 networks: the eigenvalue is the product of the layers' elasticities (App. C)",
+                         "as stated", f"largest relative error {e:.1e} over {len(d)} runs",
+                         graded(e, 1e-6, 1e-3, higher_is_better=False), "within 1e-6 agrees"))
+    return out

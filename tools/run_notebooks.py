@@ -78,7 +78,11 @@ def main(argv=None) -> int:
                                 "note": f"trained {new} new runs; cache held {n_before} entries before"}
             tfile.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
             write_index(figdir, timings)
-    print(f"figures and CSVs: {figdir}\nexecuted notebooks: {out}\nindex: {figdir / 'README.md'}")
+    from tools.scorecard import write_scorecard
+
+    card = write_scorecard(figdir)
+    print(f"figures and CSVs: {figdir}\nexecuted notebooks: {out}\nindex: {figdir / 'README.md'}"
+          + (f"\nscorecard: {card}" if card else ""))
     if failed:
         print(f"failed: {failed} (executed copies with the error are in {out})", file=sys.stderr)
         return 1
