@@ -11,11 +11,12 @@ export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: setup figures test test-unit lab bench bench-memorize clean refresh-outputs help
+.PHONY: setup figures report test test-unit lab bench bench-memorize clean refresh-outputs help
 
 help:
 	@echo "make figures [PRESET=smoke|default|paper] [NB=01_single_example]  run the notebooks -> figures/"
 	@echo "make test                                                        unit + notebook tests"
+	@echo "make report [PRESET=...]                                          browsable site of the executed notebooks"
 	@echo "make lab | bench | bench-memorize | clean | refresh-outputs"
 
 $(VENV)/.installed: pyproject.toml
@@ -30,6 +31,10 @@ setup: $(VENV)/.installed
 
 figures: setup
 	$(PY) tools/run_notebooks.py --preset $(PRESET) $(NB)
+
+# a static site of the notebooks `make figures` executed (no re-run): build/report/index.html
+report: setup
+	$(PY) tools/build_report.py --preset $(PRESET)
 
 # the notebook checks run at the smoke preset and write into build/, never into figures/
 test: export ATTRACTOR_PRESET_OVERRIDE := smoke
