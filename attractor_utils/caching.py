@@ -178,7 +178,10 @@ class Cache:
                     torch.load(d / "model.pt", map_location="cpu", weights_only=True)
                 except Exception as e:  # noqa: BLE001 - any load failure means the file is damaged
                     return f"model.pt does not load ({type(e).__name__})"
-            self._write_manifest(d)
+            try:
+                self._write_manifest(d)
+            except OSError:  # a read-only cache (shared, archived): checked, just not sealed
+                pass
         return None
 
     def _write_manifest(self, d: Path) -> None:

@@ -181,3 +181,16 @@ def test_atomic_writes_get_the_usual_file_mode(tmp_path):
         assert (tmp_path / "f.csv").stat().st_mode & 0o777 == 0o644
     finally:
         os.umask(old)
+
+
+def test_a_read_only_cache_from_before_manifests_is_still_served(tmp_path, monkeypatch):
+    c = Cache(tmp_path)
+    c.put({"a": 1}, {"x": 1}, {"w": torch.ones(2)})
+    (c.path({"a": 1}) / "manifest.json").unlink()  # an entry written before manifests existed
+
+    def read_only(*a, **k):
+        raise PermissionError("read-only file system")
+
+    monkeypatch.setattr(Cache, "_write_manifest", read_only)
+    fresh = Cache(tmp_path)
+    assert fresh.get({"a": 1}) == {"x": 1} and fresh.load_state({"a": 1})["w"].sum() == 2
