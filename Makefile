@@ -11,7 +11,7 @@ export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: setup figures report test test-unit lab bench bench-memorize clean refresh-outputs help
+.PHONY: setup figures report compare test test-unit lab bench bench-memorize clean refresh-outputs help
 
 help:
 	@echo "make figures [PRESET=smoke|default|paper] [NB=01_single_example]  run the notebooks -> figures/"
@@ -31,6 +31,10 @@ setup: $(VENV)/.installed
 
 figures: setup
 	$(PY) tools/run_notebooks.py --preset $(PRESET) $(NB)
+
+# the CSVs in figures/ (e.g. after a fresh `make figures`) against the committed ones, within stated tolerances
+compare: setup
+	$(PY) tools/compare_figures.py
 
 # a static site of the notebooks `make figures` executed (no re-run): build/report/index.html
 report: setup

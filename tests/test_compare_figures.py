@@ -1,0 +1,47 @@
+"""tools/compare_figures.py: a fresh result table against the committed one, within stated tolerances."""
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tools.compare_figures import compare_tables, main  # noqa: E402
+
+REF = pd.DataFrame({"width": [50, 1000], "converged": [False, True], "final_loss": [0.28, 9.9e-8],
+                    "n_attractors": [0, 4], "max_abs_eig": [1.05, 0.2], "data_source": ["x", "x"],
+                    "train_seconds": [1.0, 2.0]})
+
+
+def _with(col, row, v):
+    d = REF.copy()
+    d.loc[row, col] = v
+    return d
+
+
+def test_tolerances():
+    assert compare_tables(REF.copy(), REF) == []
+    assert compare_tables(_with("max_abs_eig", 1, 0.2 * (1 + 5e-4)), REF) == []   # within rtol 1e-3
+    assert compare_tables(_with("max_abs_eig", 1, 0.2 * (1 + 5e-3)), REF)        # beyond
+    assert compare_tables(_with("n_attractors", 1, 3), REF)                        # counts are exact
+    assert compare_tables(_with("final_loss", 0, 0.304), REF) == []               # unconverged loss: loose
+    assert compare_tables(_with("final_loss", 1, 1.1e-7), REF)                    # converged loss: not
+    assert compare_tables(_with("data_source", 0, "y"), REF)
+    assert compare_tables(_with("train_seconds", 0, 99.0), REF) == []             # timings not compared
+    assert compare_tables(REF.drop(columns="width"), REF)
+    assert compare_tables(REF.iloc[:1], REF)
+
+
+def test_folders(tmp_path, capsys):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    REF.to_csv(b / "t.csv", index=False)
+    REF.to_csv(a / "t.csv", index=False)
+    assert main([str(a), str(b)]) == 0
+    _with("n_attractors", 0, 1).to_csv(a / "t.csv", index=False)
+    assert main([str(a), str(b)]) == 1 and "DIFFER t.csv" in capsys.readouterr().out
+
+
+def test_the_committed_figures_agree_with_themselves():
+    assert main([str(ROOT / "figures"), str(ROOT / "figures")]) == 0

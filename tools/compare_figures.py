@@ -1,0 +1,92 @@
+"""Compare freshly computed result tables with reference ones, within stated tolerances (``make compare``).
+
+    python tools/compare_figures.py                      # figures/*.csv against the committed ones (git HEAD)
+    python tools/compare_figures.py NEW_DIR REF_DIR      # two folders of CSVs
+
+Rules, per column: text and booleans must be equal; integer counts (names starting with ``n_``) must be equal;
+other numbers must agree to ``--rtol`` (default 1e-3) relative or ``--atol`` (1e-9) absolute, except the losses of
+runs that did not reach their threshold, which may differ by ``--loose-rtol`` (default 0.25): a run stopped by its
+budget ends wherever float rounding on this CPU took it. Timings are not compared. Prints every difference
+beyond tolerance and exits 1 if there is one. Same machine, same seed: expect no difference at all.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parent.parent
+SKIP_COLUMNS = {"train_seconds", "seconds"}
+LOSS_COLUMNS = {"final_loss", "last_loss"}
+
+
+def _committed(name: str) -> pd.DataFrame | None:
+    r = subprocess.run(["git", "show", f"HEAD:figures/{name}"], cwd=ROOT, capture_output=True)
+    return pd.read_csv(io.BytesIO(r.stdout)) if r.returncode == 0 else None
+
+
+def compare_tables(new: pd.DataFrame, ref: pd.DataFrame, rtol: float = 1e-3, atol: float = 1e-9,
+                   loose_rtol: float = 0.25) -> list[str]:
+    """Differences beyond tolerance between two versions of one result table (empty list: they agree)."""
+    out = []
+    if list(new.columns) != list(ref.columns):
+        return [f"columns differ: {sorted(set(new.columns) ^ set(ref.columns)) or 'order'}"]
+    if len(new) != len(ref):
+        return [f"{len(new)} rows vs {len(ref)}"]
+    unconverged = ~ref["converged"].astype(bool).to_numpy() if "converged" in ref else np.zeros(len(ref), bool)
+    for col in ref.columns:
+        if col in SKIP_COLUMNS:
+            continue
+        a, b = new[col], ref[col]
+        both_nan = a.isna().to_numpy() & b.isna().to_numpy()
+        if pd.api.types.is_numeric_dtype(b) and pd.api.types.is_numeric_dtype(a) and not pd.api.types.is_bool_dtype(b):
+            x, y = a.to_numpy(float), b.to_numpy(float)
+            if col.startswith("n_"):
+                bad = ~both_nan & (x != y)
+            else:
+                tol = np.where(unconverged & (col in LOSS_COLUMNS), loose_rtol, rtol)
+                bad = ~both_nan & ~(np.abs(x - y) <= atol + tol * np.abs(y))
+        else:
+            bad = ~both_nan & (a.astype(str).to_numpy() != b.astype(str).to_numpy())
+        for i in np.flatnonzero(bad)[:5]:
+            out.append(f"row {i}, {col}: {a.iloc[i]!r} vs {b.iloc[i]!r}")
+        if bad.sum() > 5:
+            out.append(f"... {int(bad.sum()) - 5} more in {col}")
+    return out
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("new", nargs="?", type=Path, default=ROOT / "figures")
+    ap.add_argument("ref", nargs="?", type=Path, help="folder of reference CSVs (default: the committed figures/)")
+    ap.add_argument("--rtol", type=float, default=1e-3)
+    ap.add_argument("--atol", type=float, default=1e-9)
+    ap.add_argument("--loose-rtol", type=float, default=0.25)
+    a = ap.parse_args(argv)
+    names = sorted(p.name for p in a.new.glob("*.csv"))
+    failed, checked = 0, 0
+    for name in names:
+        new = pd.read_csv(a.new / name)
+        ref = pd.read_csv(a.ref / name) if a.ref else _committed(name)
+        if ref is None or (a.ref and not (a.ref / name).is_file()):
+            print(f"new    {name} (no reference)")
+            continue
+        checked += 1
+        diffs = compare_tables(new, ref, a.rtol, a.atol, a.loose_rtol)
+        if diffs:
+            failed += 1
+            print(f"DIFFER {name}:\n  " + "\n  ".join(diffs))
+        else:
+            print(f"ok     {name}")
+    print(f"{checked} tables compared, {failed} beyond tolerance (rtol {a.rtol:g}, unconverged losses "
+          f"{a.loose_rtol:g}, counts exact)")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
