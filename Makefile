@@ -11,7 +11,7 @@ export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: setup figures report compare test test-unit lab bench bench-memorize clean refresh-outputs help
+.PHONY: setup lock figures report compare test test-unit lab bench bench-memorize clean refresh-outputs help
 
 help:
 	@echo "make figures [PRESET=smoke|default|paper] [NB=01_single_example]  run the notebooks -> figures/"
@@ -19,15 +19,34 @@ help:
 	@echo "make report [PRESET=...]                                          browsable site of the executed notebooks"
 	@echo "make lab | bench | bench-memorize | clean | refresh-outputs"
 
-$(VENV)/.installed: pyproject.toml
+# requirements.lock pins every dependency but torch, with hashes, for Linux x86-64 / CPython 3.11 (the CI machine);
+# elsewhere the version ranges of pyproject.toml are used and setup says so. `make lock` refreshes it.
+LOCK ?= requirements.lock
+LOCKED_PLATFORM := import sys, platform; sys.exit(not (sys.version_info[:2] == (3, 11) and platform.system() == "Linux" and platform.machine() == "x86_64"))
+
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q $(TORCH)
-	$(PY) -m pip install -q -e ".[all]"
+	if [ -f "$(LOCK)" ] && $(PY) -c '$(LOCKED_PLATFORM)'; then \
+	  $(PY) -m pip install -q --require-hashes -r $(LOCK) && \
+	  $(PY) -m pip install -q --no-deps $(TORCH) && \
+	  $(PY) -m pip install -q --no-deps -e . ; \
+	else \
+	  echo "NOTE: no lock for this platform/Python; installing from the version ranges in pyproject.toml"; \
+	  $(PY) -m pip install -q $(TORCH) && $(PY) -m pip install -q -e ".[all]" ; \
+	fi
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (attractor-lab)" >/dev/null
 	touch $@
 
 setup: $(VENV)/.installed
+
+# re-resolve requirements.lock (needs the package index): newest versions within pyproject.toml's ranges
+lock: setup
+	$(PY) -m pip install -q uv
+	$(PY) -m uv pip compile pyproject.toml --extra all --generate-hashes --python-version 3.11 \
+	  --python-platform x86_64-unknown-linux-gnu --override <(echo "torch==2.13.0+cpu") --no-emit-package torch \
+	  $(if $(wildcard /opt/wheels),--find-links /opt/wheels,--extra-index-url https://download.pytorch.org/whl/cpu \
+	  --index-strategy unsafe-best-match) -o $(LOCK)
 
 figures: setup
 	$(PY) tools/run_notebooks.py --preset $(PRESET) $(NB)
