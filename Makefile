@@ -44,7 +44,7 @@ setup: $(VENV)/.installed
 lock: setup
 	$(PY) -m pip install -q uv
 	$(PY) -m uv pip compile pyproject.toml --extra all --generate-hashes --python-version 3.11 \
-	  --python-platform x86_64-unknown-linux-gnu --override <(echo "torch==2.13.0+cpu") --no-emit-package torch \
+	  --python-platform x86_64-unknown-linux-gnu --override tools/lock-overrides.txt --no-emit-package torch \
 	  $(if $(wildcard /opt/wheels),--find-links /opt/wheels,--extra-index-url https://download.pytorch.org/whl/cpu \
 	  --index-strategy unsafe-best-match) -o $(LOCK)
 
