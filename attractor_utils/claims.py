@@ -434,15 +434,19 @@ def generalization_claims(df: pd.DataFrame) -> list[dict]:
                   "relative to the number of points)")]
 
 
+def _max_error_claim(rows: pd.DataFrame, what: str, paper: str, agrees: float, partly: float, why: str) -> dict:
+    e = float(rows.rel_error.abs().max())
+    return claim(what, paper, f"largest relative error {e:.1e} over {len(rows)} runs",
+                 graded(e, agrees, partly, higher_is_better=False), why)
+
+
 def theory_claims(df: pd.DataFrame) -> list[dict]:
     """PNAS Theorems 1-2 / App. C from a notebook-13 table."""
     out = []
     w = df[(df.experiment == "width") & df.converged.astype(bool)]
     if len(w):
-        e = float(w.rel_error.abs().max())
-        out.append(claim("Trained rank-1 networks reach the closed form of Theorems 1-2",
-                         "top eigenvalue = the closed-form limit", f"largest relative error {e:.1e} over {len(w)} runs",
-                         graded(e, 1e-2, 1e-1, higher_is_better=False), "within 1 % agrees"))
+        out.append(_max_error_claim(w, "Trained rank-1 networks reach the closed form of Theorems 1-2",
+                                    "top eigenvalue = the closed-form limit", 1e-2, 1e-1, "within 1 % agrees"))
         sw = w[w.activation == "swish"]
         if len(sw):
             out.append(claim("An activation with elasticity above 1 (swish) gives no attractor",
@@ -452,8 +456,6 @@ def theory_claims(df: pd.DataFrame) -> list[dict]:
                              "every swish run has an eigenvalue above 1"))
     d = df[(df.experiment == "depth") & df.converged.astype(bool)]
     if len(d):
-        e = float(d.rel_error.abs().max())
-        out.append(claim("Deep rank-1 networks: the eigenvalue is the product of the layers' elasticities (App. C)",
-                         "as stated", f"largest relative error {e:.1e} over {len(d)} runs",
-                         graded(e, 1e-6, 1e-3, higher_is_better=False), "within 1e-6 agrees"))
+        out.append(_max_error_claim(d, "Deep rank-1 networks: the eigenvalue is the product of the layers' "
+                                       "elasticities (App. C)", "as stated", 1e-6, 1e-3, "within 1e-6 agrees"))
     return out

@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
+from . import validate as V
 from .models import MLPEnsemble
 
 __all__ = ["flow_train", "FLOW_FIELDS"]
@@ -56,12 +57,8 @@ def flow_train(model: nn.Module, X: Tensor, Y: Tensor, loss_fn, *, loss_threshol
     accepted point (the first is the initial loss) and a dict with ``converged``, ``diverged``,
     ``epochs`` (accepted steps) and the :data:`FLOW_FIELDS` (``lr`` is the median accepted step).
     """
-    from .training import _is_real
-
-    if not (_is_real(flow_tol) and 0 < flow_tol < 1):
-        raise ValueError(f"flow_tol={flow_tol!r}: must be a number in (0, 1)")
-    if not (_is_real(min_step_frac) and 0 < min_step_frac <= 1):
-        raise ValueError(f"min_step_frac={min_step_frac!r}: must be a number in (0, 1]")
+    flow_tol = V.real("flow_tol", flow_tol, 0, 1, lo_open=True, hi_open=True)
+    min_step_frac = V.real("min_step_frac", min_step_frac, 0, 1, lo_open=True)
     ens = isinstance(model, MLPEnsemble)
     K = model.K if ens else 1
     params = [p for p in model.parameters() if p.requires_grad]

@@ -14,8 +14,20 @@ import numpy as np
 import pandas as pd
 
 from .experiments import FLOW_TOL, Run, make_config, train_runs
+from .spectra import spectral_radius
 
-__all__ = ["step_size_study", "halving_check", "plot_step_study", "step_size_figure"]
+__all__ = ["top_eigenvalue", "mean_top_eigenvalue", "step_size_study", "halving_check", "plot_step_study",
+           "step_size_figure"]
+
+
+def top_eigenvalue(run: Run) -> float:
+    """The largest Jacobian eigenvalue modulus over a run's training points (the sigmoid notebooks' measure)."""
+    return float(spectral_radius(run.model, run.X).max())
+
+
+def mean_top_eigenvalue(run: Run) -> float:
+    """The Jacobian's spectral radius averaged over a run's training points."""
+    return float(spectral_radius(run.model, run.X).mean())
 
 
 def _variant(config: dict, **kw) -> dict:
@@ -55,10 +67,12 @@ def step_size_study(config: dict, measure: Callable[[Run], float], gd_lrs: Seque
 
 
 def halving_check(configs: Sequence[dict], measure: Callable[[Run], float], factor: float = 8.0,
-                  fine_budget: float = 2.0, progress: bool = True, **train_kw) -> pd.DataFrame:
+                  fine_budget: float = 2.0, labels: dict[str, Sequence] | None = None, progress: bool = True,
+                  **train_kw) -> pd.DataFrame:
     """For each flow configuration: ``value`` at its ``flow_tol`` and ``value_fine`` at ``flow_tol / factor``
     (with ``fine_budget`` times its ``max_epochs``: smaller steps need more gradient evaluations), the median
-    steps ``lr`` and ``lr_fine``, ``rel_change`` = |fine - value| / |fine|, and whether both converged."""
+    steps ``lr`` and ``lr_fine``, ``rel_change`` = |fine - value| / |fine|, and whether both converged.
+    ``labels``: leading columns naming each configuration, e.g. ``{"radius": [...]}`` (one value per config)."""
     coarse = [make_config(**c) for c in configs]
     if any(c["optimizer"] != "flow" for c in coarse):
         raise ValueError("configs: halving_check compares flow runs (optimizer='flow')")
@@ -74,7 +88,10 @@ def halving_check(configs: Sequence[dict], measure: Callable[[Run], float], fact
         rows.append({"lr": a.result["lr"], "lr_fine": b.result["lr"], "value": va, "value_fine": vb,
                      "rel_change": abs(vb - va) / abs(vb) if vb else np.nan,
                      "converged": bool(a.result["converged"] and b.result["converged"])})
-    return pd.DataFrame(rows, columns=["lr", "lr_fine", "value", "value_fine", "rel_change", "converged"])
+    out = pd.DataFrame(rows, columns=["lr", "lr_fine", "value", "value_fine", "rel_change", "converged"])
+    for i, (name, values) in enumerate((labels or {}).items()):
+        out.insert(i, name, list(values))
+    return out
 
 
 def plot_step_study(ax, df: pd.DataFrame, ylabel: str, title: str | None = None) -> None:
