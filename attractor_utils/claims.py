@@ -396,7 +396,8 @@ def basins2d_claims(df: pd.DataFrame) -> list[dict]:
     dis = float(df.disagree_share.mean())
     return [claim("Every training point becomes an attractor", "all training points are attractors (Fig. 3)",
                   f"{frac:.0%} of training points are attractors (mean over {len(df)} seeds; per seed "
-                  + ", ".join(f"{int(a)}/{int(n)}" for a, n in zip(df.n_attractors, df.n_points)) + ")",
+                  + ", ".join(f"{int(a)}/{int(n)} (loss {l:.1e})" for a, n, l in
+                              zip(df.n_attractors, df.n_points, df.final_loss)) + ")",
                   graded(frac, 0.95, 0.5), "mean fraction of training points that are attractors"),
             claim("Basins of attraction are not the Voronoi cells of the training points",
                   "basins differ from the Voronoi diagram (Fig. 3)",
@@ -426,7 +427,8 @@ def generalization_claims(df: pd.DataFrame) -> list[dict]:
     frac = float((w.n_attractors / w.n_train).mean())
     return [claim("Training points become attractors in the widest fitted network",
                   "over-parameterized autoencoders store their training points as attractors (both papers)",
-                  f"width {int(w.width.iloc[0])}: {frac:.0%} of {int(w.n_train.iloc[0])} training points are attractors; "
+                  f"width {int(w.width.iloc[0])}: {frac:.0%} of {int(w.n_train.iloc[0])} training points are attractors "
+                  f"(final loss {w.final_loss.max():.1e} or lower); "
                   f"validation points sent to a training point: {w.frac_val_to_train.mean():.0%}; one-step validation "
                   f"error {w.val_one_step_error.mean():.3g} vs nearest-training-point distance {w.val_nn_distance.mean():.3g}",
                   graded(frac, 0.9, 0.5),

@@ -21,7 +21,7 @@ from torch import Tensor
 from .caching import Cache, config_key, default_cache
 from .cycles import cycle_next_index
 from .data import cifar10, mnist, photo_patches, random_images, sphere_points, DatasetNotFound
-from .flow import FLOW_FIELDS
+from .flow import FLOW_FIELDS, FLOW_TOL
 from . import validate as V
 from .models import ACTIVATIONS, INITS, PARAMETERIZATIONS, MLPAutoencoder, MLPEnsemble, default_device
 from .training import LOSSES, OPTIMIZERS, SCHEDULES, LRSchedule, TrainResult, train, train_ensemble
@@ -75,7 +75,6 @@ DEFAULTS: dict[str, Any] = dict(
     schedule="constant", lr_min=0.0, plateau_patience=200, plateau_factor=0.5, keep_best=False,
     task="autoencode", cycle_len=None, seed=0, dtype="float32",
 )
-FLOW_TOL = 3e-3  # optimizer="flow": default local error tolerance (tests/test_flow.py checks the limit it reaches)
 _DATA_DIM = {"uniform_images": 3072, "mnist": 784, "cifar10": 3072, "cifar10_gray": 1024,
              "patches": 3072, "patches_gray": 1024}
 

@@ -29,7 +29,10 @@ from torch import Tensor, nn
 from . import validate as V
 from .models import MLPEnsemble
 
-__all__ = ["flow_train", "FLOW_FIELDS"]
+__all__ = ["flow_train", "FLOW_FIELDS", "FLOW_TOL"]
+
+#: default local error tolerance (tests/test_flow.py checks the limit it reaches)
+FLOW_TOL = 3e-3
 
 # Bogacki-Shampine 3(2): stages at 0, 1/2, 3/4, 1; third-order weights; the error weights are the
 # difference between the third- and the embedded second-order solution (FSAL: stage 4 is the next stage 1).
@@ -46,7 +49,7 @@ def _member_norm(ts: list[Tensor], K: int) -> Tensor:
 
 
 def flow_train(model: nn.Module, X: Tensor, Y: Tensor, loss_fn, *, loss_threshold: float, max_epochs: int,
-               flow_tol: float = 3e-3, min_step_frac: float = 1e-2, noise_floor: float = 10.0, progress: bool = True):
+               flow_tol: float = FLOW_TOL, min_step_frac: float = 1e-2, noise_floor: float = 10.0, progress: bool = True):
     """Follow the gradient flow of ``loss_fn(model(X), Y)`` until the loss is below ``loss_threshold``.
 
     ``model``: an :class:`MLPEnsemble` (``loss_fn`` gives (K,) losses; returns one result per member)

@@ -24,6 +24,7 @@ import torch
 from torch import Tensor, nn
 
 from . import validate as V
+from .flow import FLOW_TOL
 from .models import MLPEnsemble
 
 __all__ = ["OPTIMIZERS", "LOSSES", "SCHEDULES", "TrainResult", "LRSchedule", "make_optimizer", "train",
@@ -243,7 +244,7 @@ def train(
     plateau_patience: int = 200,
     plateau_factor: float = 0.5,
     keep_best: bool = False,
-    flow_tol: float = 3e-3,
+    flow_tol: float = FLOW_TOL,
     callback: Callable[[int, float, nn.Module], None] | None = None,
     on_diverge: str = "warn",
     progress: bool = True,
@@ -352,7 +353,7 @@ def train_ensemble(
     plateau_patience: int = 200,
     plateau_factor: float = 0.5,
     keep_best: bool = False,
-    flow_tol: float = 3e-3,
+    flow_tol: float = FLOW_TOL,
     callback: Callable[[int, np.ndarray, nn.Module], None] | None = None,
     on_diverge: str = "warn",
     progress: bool = True,

@@ -79,7 +79,7 @@ def test_flow_members_train_as_if_alone():
 
 def test_flow_respects_the_gradient_budget():
     c = _sigmoid_config(20, 5, width=100, optimizer="flow", max_epochs=40)
-    _, X = None, make_data(c)[0]
+    X, _ = make_data(c)
     m = build_model(c)
     tr = au.train(m, X, progress=False, **train_kwargs(c))
     assert not tr.converged and tr.extra["grad_evals"] <= 40
