@@ -4,7 +4,7 @@
 :func:`train_on` mirrors :func:`experiments.train_runs`: one trained :class:`experiments.Run` per seed,
 stored in the run cache under the SHA-256 of the data (and targets) plus the network and training
 settings, so re-running a notebook reuses finished runs. Seeds that share data train as one batched
-ensemble (exactly as if alone, see :func:`training.train_ensemble`).
+ensemble, in chunks of :func:`experiments.batch_size` (each as if alone, see :func:`training.train_ensemble`).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import torch
 from torch import Tensor
 
 from .caching import Cache, default_cache
-from .experiments import _MODEL_KEYS, _TRAIN_KEYS, DEFAULTS, Run, _result, build_model, train_kwargs
+from .experiments import _MODEL_KEYS, _TRAIN_KEYS, DEFAULTS, Run, _result, batch_size, build_model, train_kwargs
 from .models import MLPEnsemble, default_device
 from .training import train, train_ensemble
 
@@ -84,18 +84,19 @@ def train_on(
     Yd = None if Y is None else torch.as_tensor(Y).detach().to(device=dev, dtype=dtype)
     tkw = train_kwargs(configs[0])
     todo = [c for c in configs if c not in cache]
-    if todo:
+    k = batch_size({**configs[0], "n": int(Xd.shape[0])}, dev) if todo else 1
+    for chunk in (todo[i : i + k] for i in range(0, len(todo), k)):
         t0 = time.perf_counter()
-        if len(todo) == 1:
-            m = build_model(todo[0], dev)
+        if len(chunk) == 1:
+            m = build_model(chunk[0], dev)
             trs, models = [train(m, Xd, Yd, progress=progress, **tkw)], [m]
         else:
-            ens = MLPEnsemble([build_model(c, dev) for c in todo])
+            ens = MLPEnsemble([build_model(c, dev) for c in chunk])
             trs = train_ensemble(ens, Xd, Yd, progress=progress, **tkw)
             models = ens.members()
-        dt = (time.perf_counter() - t0) / len(todo)
-        for c, tr, m in zip(todo, trs, models):
-            cache.put(c, _result(tr, dt, len(todo)), m.state_dict())
+        dt = (time.perf_counter() - t0) / len(chunk)
+        for c, tr, m in zip(chunk, trs, models):
+            cache.put(c, _result(tr, dt, len(chunk)), m.state_dict())
     runs = []
     for c in configs:
         m = build_model(c, dev)

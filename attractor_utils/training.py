@@ -25,13 +25,13 @@ from torch import Tensor, nn
 
 from . import validate as V
 from .flow import FLOW_TOL
+from .losses import LOSSES, fused_loss, loss_fn
 from .models import MLPEnsemble
 
 __all__ = ["OPTIMIZERS", "LOSSES", "SCHEDULES", "TrainResult", "LRSchedule", "make_optimizer", "train",
            "train_ensemble", "TrainingDiverged"]
 
 OPTIMIZERS = ("gd", "gd+momentum", "gd+momentum+wd", "rmsprop", "adam", "flow")
-LOSSES = ("mse", "half_sum")
 SCHEDULES = ("constant", "cosine", "plateau")
 
 
@@ -144,14 +144,6 @@ def _fast_kwargs(optimizer: str, params: list[Tensor]) -> dict:
     return {"foreach": True}
 
 
-def _loss_fn(kind: str):
-    if kind == "mse":  # mean over every entry (torch.nn.MSELoss)
-        return lambda out, y: ((out - y) ** 2).mean(dim=(-2, -1))
-    if kind == "half_sum":  # (1 / 2n) sum_i ||f(x_i) - y_i||^2  (Jiang & Pehlevan)
-        return lambda out, y: 0.5 * ((out - y) ** 2).sum(dim=-1).mean(dim=-1)
-    raise ValueError(f"loss={kind!r}; accepted values: {list(LOSSES)}")
-
-
 def _check_data(model: nn.Module, X: Tensor, Y: Tensor | None) -> tuple[Tensor, Tensor]:
     dim = getattr(model, "dim", None)
     ok_dims = (2, 3) if isinstance(model, MLPEnsemble) else (2,)
@@ -214,7 +206,7 @@ def _train_flow(model, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedul
     X, Y = _check_data(model, X, Y)
     if isinstance(model, MLPEnsemble) and X.dim() == 3 and X.shape[0] != model.K:
         raise ValueError(f"X has {X.shape[0]} data sets; expected one per member, K={model.K}")
-    hists, outs = flow_train(model, X, Y, _loss_fn(loss), loss_threshold=loss_threshold, max_epochs=int(max_epochs),
+    hists, outs = flow_train(model, X, Y, loss_fn(loss), loss_threshold=loss_threshold, max_epochs=int(max_epochs),
                              flow_tol=flow_tol, progress=progress)
     res = []
     for h, o in zip(hists, outs):
@@ -248,6 +240,7 @@ def train(
     callback: Callable[[int, float, nn.Module], None] | None = None,
     on_diverge: str = "warn",
     progress: bool = True,
+    check_every: int | None = None,
 ) -> TrainResult:
     """Full-batch training until ``loss < loss_threshold`` (the first such epoch) or ``max_epochs`` steps.
 
@@ -267,7 +260,7 @@ def train(
                               max_epochs=max_epochs, momentum=momentum, weight_decay=weight_decay,
                               schedule=schedule, lr_min=lr_min, plateau_patience=plateau_patience,
                               plateau_factor=plateau_factor, keep_best=keep_best, flow_tol=flow_tol,
-                              callback=callback, on_diverge=on_diverge, progress=progress)
+                              callback=callback, on_diverge=on_diverge, progress=progress, check_every=check_every)
     if on_diverge not in ("warn", "raise"):
         raise ValueError(f"on_diverge={on_diverge!r}; accepted values: ['warn', 'raise']")
     if optimizer == "flow":
@@ -280,7 +273,8 @@ def train(
                            loss_threshold=loss_threshold)
     max_epochs = int(max_epochs)
     X, Y = _check_data(model, X, Y)
-    lf = _loss_fn(loss)
+    if loss not in LOSSES:
+        raise ValueError(f"loss={loss!r}; accepted values: {list(LOSSES)}")
     params = list(model.parameters())
     opt = make_optimizer(params, optimizer, lr, momentum, weight_decay)
     hist = np.full(max_epochs + 1, np.nan)
@@ -291,7 +285,7 @@ def train(
     epoch = 0
     for epoch in range(max_epochs + 1):
         opt.zero_grad(set_to_none=True)
-        L = lf(model(X), Y)
+        L = fused_loss(model(X), Y, loss)
         val = float(L.detach())
         hist[epoch] = val
         if not math.isfinite(val):
@@ -357,6 +351,7 @@ def train_ensemble(
     callback: Callable[[int, np.ndarray, nn.Module], None] | None = None,
     on_diverge: str = "warn",
     progress: bool = True,
+    check_every: int | None = None,
 ) -> list[TrainResult]:
     """Train every member of ``ens`` as if alone, in one batched computation.
 
@@ -369,6 +364,11 @@ def train_ensemble(
     the learning rate. ``callback(epoch, losses (K,), ens)`` sees each epoch's losses (NaN for frozen members).
     ``on_diverge``: "warn" (flag the member, freeze it, go on) or "raise" (:class:`TrainingDiverged` as soon as
     any member's loss is not finite).
+    ``check_every``: epochs between reads of the losses from the device (default 1 on a CPU, 25 on a GPU, where
+    each read is a synchronization). In between, the losses stay on the device and training runs on; when a
+    block shows that a member stopped inside it, the block is replayed from a copy of its start, reading every
+    epoch, so every member's stop epoch, history and weights are exactly those of ``check_every=1``. Used only
+    without ``callback``, ``keep_best`` and the "plateau" schedule, which need each epoch's loss on the host.
     """
     if not isinstance(ens, MLPEnsemble):
         raise TypeError("train_ensemble needs an MLPEnsemble")
@@ -388,11 +388,17 @@ def train_ensemble(
     X, Y = _check_data(ens, X, Y)
     if X.dim() == 3 and X.shape[0] != ens.K:
         raise ValueError(f"X has {X.shape[0]} data sets; expected one per member, K={ens.K}")
-    lf = _loss_fn(loss)
+    if loss not in LOSSES:
+        raise ValueError(f"loss={loss!r}; accepted values: {list(LOSSES)}")
     params = list(ens.parameters())
+    dev = params[0].device
+    # deferred read-back needs nothing from the host between epochs: no callback, no best weights to copy, and
+    # learning rates that follow from the epoch alone
+    deferrable = callback is None and not keep_best and schedule != "plateau"
+    check = _check_interval(check_every, dev) if deferrable else 1
     opt = make_optimizer(params, optimizer, lr, momentum, weight_decay)
     hist = np.full((K, max_epochs + 1), np.nan)
-    active = torch.ones(K, dtype=torch.bool)
+    active = np.ones(K, bool)
     converged = np.zeros(K, bool)
     diverged = np.zeros(K, bool)
     stop_epoch = np.full(K, max_epochs)
@@ -400,17 +406,70 @@ def train_ensemble(
     best_params = [p.detach().clone() for p in params] if keep_best else None
     last_lr = np.full(K, float(lr))
     bar = _progress(max_epochs, progress, f"train x{K} {optimizer}")
+    # members that stopped: their weights, restored after every optimizer step (they never change again)
     frozen: list[Tensor] | None = None
-    dev = params[0].device
+    frozen_idx = act_idx = torch.arange(K, device=dev)
+    pending: list[Tensor] = []  # losses of this block, still on the device
+    snap = None
+    block_start, replay_until, replays = 0, -1, 0
+
+    def step(L: Tensor, epoch: int, vals: np.ndarray | None) -> None:
+        """Backward and optimizer step of ``epoch`` for the active members (no host synchronization)."""
+        L.index_select(0, act_idx).sum().backward()
+        lrs = sched.lrs(epoch)
+        last_lr[active] = lrs[active]
+        lr_ref = float(lrs[active].max())
+        _set_lr(opt, lr_ref)
+        scale = lrs / lr_ref
+        rescale = active & (scale != 1.0)
+        old = [p.detach().clone() for p in params] if rescale.any() else None
+        opt.step()
+        with torch.no_grad():
+            if old is not None:
+                s = torch.as_tensor(scale, dtype=params[0].dtype, device=dev)
+                for p, q in zip(params, old):
+                    sv = s.view(-1, *([1] * (p.dim() - 1)))
+                    p.copy_(torch.where(sv == 1, p, q + (p - q) * sv))
+            if frozen is not None:
+                for p, q in zip(params, frozen):
+                    p.index_copy_(0, frozen_idx, q)
+        if vals is not None:
+            sched.observe(vals, active)
+
     epoch = 0
-    for epoch in range(max_epochs + 1):
+    while True:
+        defer = check > 1 and epoch > replay_until and epoch < max_epochs
+        if defer and not pending:
+            snap, block_start = _snapshot(params, opt), epoch
         opt.zero_grad(set_to_none=True)
-        L = lf(ens(X), Y)  # (K,)
-        vals = L.detach().cpu().double().numpy()
-        idx = active.numpy()
-        hist[idx, epoch] = vals[idx]
+        L = fused_loss(ens(X), Y, loss)  # (K,)
+        if defer and len(pending) + 1 < check:
+            pending.append(L.detach())
+            step(L, epoch, None)
+            epoch += 1
+            continue
+        if pending:  # the end of a deferred block: read its losses at once
+            block = torch.stack(pending + [L.detach()]).cpu().double().numpy()  # (B, K)
+            pending = []
+            ev = (active & ((~np.isfinite(block[:-1])) | (block[:-1] < loss_threshold))).any(axis=1)
+            if ev.any():
+                # a member stopped inside the block, and took steps it would not have taken alone: go back to
+                # the block's start and replay it reading every epoch, up to the first such epoch
+                _restore(snap, params, opt)
+                replay_until = block_start + int(np.argmax(ev))
+                replays += 1
+                epoch = block_start
+                continue
+            for b, e in enumerate(range(block_start, epoch)):
+                hist[active, e] = block[b, active]
+                imp = active & (block[b] < best)
+                best[imp], best_epoch[imp] = block[b, imp], e
+            vals = block[-1]
+        else:
+            vals = L.detach().cpu().double().numpy()
+        hist[active, epoch] = vals[active]
         finite = np.isfinite(vals)
-        improved = idx & finite & (vals < best)
+        improved = active & finite & (vals < best)
         if improved.any():
             best[improved], best_epoch[improved] = vals[improved], epoch
             if keep_best:
@@ -419,9 +478,9 @@ def train_ensemble(
                     for b, p in zip(best_params, params):
                         b[imp] = p.detach()[imp]
         if callback is not None:
-            callback(epoch, np.where(idx, vals, np.nan), ens)
-        newly_div = idx & ~finite
-        newly_conv = idx & finite & (vals < loss_threshold)
+            callback(epoch, np.where(active, vals, np.nan), ens)
+        newly_div = active & ~finite
+        newly_conv = active & finite & (vals < loss_threshold)
         if epoch == max_epochs:
             # a member first under the threshold at the last allowed epoch has converged, as in a lone run
             if newly_div.any() and on_diverge == "raise":
@@ -429,14 +488,14 @@ def train_ensemble(
                                        f"{epoch} (on_diverge='raise')")
             diverged |= newly_div
             converged |= newly_conv
-            stop_epoch[idx] = epoch
+            stop_epoch[active] = epoch
             break
         changed = newly_div | newly_conv
         if changed.any():
             diverged |= newly_div
             converged |= newly_conv
             stop_epoch[changed] = epoch
-            active &= ~torch.as_tensor(changed)
+            active &= ~changed
             if newly_div.any():
                 msg = f"ensemble members {np.flatnonzero(newly_div).tolist()} diverged at epoch {epoch}"
                 if on_diverge == "raise":
@@ -444,37 +503,18 @@ def train_ensemble(
                         bar.close()
                     raise TrainingDiverged(msg + " (on_diverge='raise')")
                 warnings.warn(msg, RuntimeWarning, stacklevel=2)
-            frozen = None
-        if not active.any():
-            break
-        act_np = active.numpy()
-        act_dev = active.to(dev)
-        L[act_dev].sum().backward()
-        lrs = sched.lrs(epoch)
-        last_lr[act_np] = lrs[act_np]
-        lr_ref = float(lrs[act_np].max())
-        _set_lr(opt, lr_ref)
-        scale = lrs / lr_ref
-        rescale = act_np & (scale != 1.0)
-        old = [p.detach().clone() for p in params] if rescale.any() else None
-        if not bool(active.all()) and frozen is None:  # snapshot the frozen members once; they never change again
-            frozen_idx = (~active).to(dev)
-            frozen = [p.detach()[frozen_idx].clone() for p in params]
-        opt.step()
-        with torch.no_grad():
-            if old is not None:
-                s = torch.as_tensor(scale, dtype=params[0].dtype, device=dev)
-                for p, q in zip(params, old):
-                    sv = s.view(-1, *([1] * (p.dim() - 1)))
-                    p.copy_(torch.where(sv == 1, p, q + (p - q) * sv))
-            if frozen is not None and not bool(active.all()):
-                for p, q in zip(params, frozen):
-                    p[frozen_idx] = q
-        sched.observe(vals, act_np)
-        if bar is not None and epoch % 50 == 0:
-            bar.update(50 if epoch else 0)
-            bar.set_postfix(active=int(active.sum()), loss=f"{np.nanmax(vals[act_np]) if act_np.any() else 0:.2e}",
+            if not active.any():
+                break
+            # snapshot the members that stopped; they never change again
+            frozen_idx = torch.as_tensor(np.flatnonzero(~active), device=dev)
+            act_idx = torch.as_tensor(np.flatnonzero(active), device=dev)
+            frozen = [p.detach().index_select(0, frozen_idx) for p in params]
+        step(L, epoch, vals)
+        if bar is not None and epoch - bar.n >= 50:
+            bar.update(epoch - bar.n)
+            bar.set_postfix(active=int(active.sum()), loss=f"{np.nanmax(vals[active]) if active.any() else 0:.2e}",
                             refresh=False)
+        epoch += 1
     _finish(bar, epoch, bool(converged.all()))
     out = []
     restore = np.zeros(K, bool)
@@ -486,7 +526,8 @@ def train_ensemble(
             final = float(best[k])
             restore[k] = best_epoch[k] != stop_epoch[k]
         extra = {"last_loss": last, "best_loss": float(best[k]), "best_epoch": int(best_epoch[k]),
-                 "last_lr": float(last_lr[k]), "kept_best": bool(keep_best)}
+                 "last_lr": float(last_lr[k]), "kept_best": bool(keep_best), "check_every": check,
+                 "replays": replays}
         out.append(TrainResult(h, bool(converged[k]), bool(diverged[k]), int(stop_epoch[k]), final, extra))
     if restore.any():
         r = torch.as_tensor(restore, device=dev)
@@ -494,3 +535,32 @@ def train_ensemble(
             for b, p in zip(best_params, params):
                 p[r] = b[r]
     return out
+
+
+def _check_interval(check_every: int | None, dev: torch.device) -> int:
+    """Epochs between reads of the losses: ``check_every``, or by default 1 on a CPU (where reading costs
+    nothing) and 25 on a GPU (where every read waits for the device to finish)."""
+    if check_every is None:
+        return 1 if dev.type == "cpu" else 25
+    return V.integer("check_every", check_every, 1)
+
+
+def _snapshot(params: list[Tensor], opt: torch.optim.Optimizer):
+    """Copies of the parameters and the optimizer's state, to replay a block of epochs from."""
+    with torch.no_grad():
+        ps = [p.detach().clone() for p in params]
+    st = {i: {k: (v.clone() if torch.is_tensor(v) else v) for k, v in opt.state[p].items()}
+          for i, p in enumerate(params) if p in opt.state}
+    return ps, st
+
+
+def _restore(snap, params: list[Tensor], opt: torch.optim.Optimizer) -> None:
+    ps, st = snap
+    with torch.no_grad():
+        for p, q in zip(params, ps):
+            p.copy_(q)
+    for i, p in enumerate(params):
+        if i in st:
+            opt.state[p] = {k: (v.clone() if torch.is_tensor(v) else v) for k, v in st[i].items()}
+        else:
+            opt.state.pop(p, None)

@@ -64,8 +64,10 @@ def test_wrong_data_shape():
 
 @pytest.mark.parametrize("opt,lr", [("adam", 1e-2), ("gd+momentum+wd", 0.2), ("rmsprop", 1e-3)])
 @pytest.mark.parametrize("shared_data", [True, False])
-def test_batched_ensemble_equals_lone_runs(opt, lr, shared_data):
-    """Each member ends exactly where training it alone ends: own optimizer state, own stopping."""
+@pytest.mark.parametrize("check_every", [1, 10])
+def test_batched_ensemble_equals_lone_runs(opt, lr, shared_data, check_every):
+    """Each member ends exactly where training it alone ends: own optimizer state, own stopping (with the fused
+    loss step, and with the losses read back every epoch or every 10)."""
     seeds = [0, 1, 2, 3]
     kw = dict(dim=10, width=24, depth=2, activation="tanh", bias=True)
     data = [au.sphere_points(5, 10, 1.0, seed=0 if shared_data else s) for s in seeds]
@@ -76,7 +78,7 @@ def test_batched_ensemble_equals_lone_runs(opt, lr, shared_data):
         lone.append((m, au.train(m, X, **tkw)))
     ens = MLPEnsemble.from_seeds(seeds, **kw)
     Xb = data[0] if shared_data else torch.stack(data)
-    res = au.train_ensemble(ens, Xb, **tkw)
+    res = au.train_ensemble(ens, Xb, check_every=check_every, **tkw)
     stops = [r.epochs for r in res]
     for k, ((m, tr), r) in enumerate(zip(lone, res)):
         assert r.epochs == tr.epochs and r.converged == tr.converged
@@ -168,3 +170,56 @@ def test_progress_bar_ends_full_when_a_run_converges_early(monkeypatch):
     ens = MLPEnsemble.from_seeds([0, 1], dim=4, width=16, depth=1, activation="tanh")
     au.train(ens, X, optimizer="flow", loss_threshold=1e-3, max_epochs=3000, progress=True)
     assert closed[-1][0] == closed[-1][1]
+
+
+@pytest.mark.parametrize("opt,lr,schedule,shared", [("adam", 1e-2, "constant", True), ("adam", 1e-2, "cosine", False),
+                                                    ("gd", 0.3, "constant", True),
+                                                    ("gd+momentum+wd", 0.2, "constant", False)])
+@pytest.mark.parametrize("check_every", [3, 25, 1000])
+def test_deferred_loss_read_back_is_exact(opt, lr, schedule, shared, check_every):
+    """Reading the losses every `check_every` epochs (block replayed from its start when a member stopped inside
+    it) gives bit-identical histories, stop epochs and weights to reading them every epoch."""
+    seeds = [0, 1, 2, 3]
+    kw = dict(dim=10, width=24, depth=2, activation="tanh")
+    data = [au.sphere_points(5, 10, 1.0, seed=0 if shared else s) for s in seeds]
+    X = data[0] if shared else torch.stack(data)
+    tkw = dict(optimizer=opt, lr=lr, schedule=schedule, loss_threshold=2e-3, max_epochs=300, progress=False)
+    ref_ens = MLPEnsemble.from_seeds(seeds, **kw)
+    ref = au.train_ensemble(ref_ens, X, check_every=1, **tkw)
+    ens = MLPEnsemble.from_seeds(seeds, **kw)
+    res = au.train_ensemble(ens, X, check_every=check_every, **tkw)
+    assert [r.epochs for r in res] == [r.epochs for r in ref]
+    assert [r.converged for r in res] == [r.converged for r in ref]
+    for r, q in zip(res, ref):
+        np.testing.assert_array_equal(r.history, q.history)
+    for p, q in zip(ens.parameters(), ref_ens.parameters()):
+        assert torch.equal(p, q)
+    stopped_early = [r.epochs for r in ref if r.converged and r.epochs < 300]
+    if stopped_early and check_every < 300:
+        assert res[0].extra["replays"] >= 1  # the replay path was taken
+
+
+def test_deferred_read_back_with_a_diverging_member():
+    X = torch.stack([au.sphere_points(3, 6, 1.0, seed=0), au.sphere_points(3, 6, 1e4, seed=0)])
+    out = []
+    for ce in (1, 16):
+        ens = MLPEnsemble.from_seeds([0, 1], dim=6, width=8, depth=1, activation="relu")
+        with pytest.warns(RuntimeWarning, match="diverged"):
+            res = au.train_ensemble(ens, X, optimizer="gd", lr=0.5, max_epochs=100, progress=False, check_every=ce)
+        out.append((res, [p.detach().clone() for p in ens.parameters()]))
+    (a, pa), (b, pb) = out
+    assert [(r.epochs, r.diverged) for r in a] == [(r.epochs, r.diverged) for r in b]
+    np.testing.assert_array_equal(a[0].history, b[0].history)
+    assert all(torch.equal(p, q) for p, q in zip(pa, pb))
+
+
+def test_check_every_is_validated_and_needs_no_host_values():
+    ens = MLPEnsemble.from_seeds([0, 1], dim=5, width=8, depth=1, activation="tanh")
+    X = au.sphere_points(3, 5, 1.0, seed=0)
+    with pytest.raises(ValueError, match="check_every"):
+        au.train_ensemble(ens, X, max_epochs=5, progress=False, check_every=0)
+    # a schedule that needs every epoch's loss on the host reads every epoch, whatever check_every says
+    res = au.train_ensemble(ens, X, max_epochs=5, progress=False, check_every=10, schedule="plateau")
+    assert res[0].extra["check_every"] == 1
+    res = au.train_ensemble(ens, X, max_epochs=5, progress=False, check_every=10)
+    assert res[0].extra["check_every"] == 10
