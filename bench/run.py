@@ -217,7 +217,56 @@ def main(argv=None):
            "best_fraction_of_peak": frac,
            "best_fraction_of_peak_chosen": frac_chosen, "iteration": it, "thesis_grid_projection": proj}
     Path(args.out).write_text(json.dumps(out, indent=1) + "\n")
-    print(f"wrote {args.out}")
+    md = Path(args.out).with_suffix(".md")
+    md.write_text(report(out))
+    print(f"wrote {args.out} and {md}")
+
+
+def report(out: dict) -> str:
+    """The benchmark's tables in Markdown, from its own results (bench/results.md)."""
+    i, rows, peak = out["info"], out["batched_training"], out["matmul_peak_gflops"]
+    Ks = sorted(int(k[1:-len("_epoch_s")]) for k in rows[0] if k.startswith("K") and k.endswith("_epoch_s"))
+    Kmax = max(Ks)
+    L = [f"# `make bench` results ({i['date']}, {i['device']}, torch {i['torch']}, {i['threads']} threads, "
+         f"{i['machine']})", "", "Written by `bench/run.py` from its own measurements; every ratio compares timings "
+         "taken side by side, interleaved, in this one run.", "",
+         f"Measured float32 matmul peak (2048^3 GEMM): **{peak:.0f} GFLOP/s**.", "",
+         f"## Training throughput, thesis shapes (dim 3072, 100 images, Adam)", "",
+         "Ratio = K x (one model's epoch time) / (one K-member ensemble's epoch time): above 1 the ensemble is "
+         "faster per member. *Before*: the step before issue 12 (autograd loss expression), with every seed of a "
+         f"shape in one ensemble (K = {Kmax}); *chosen*: the chunk size `batch_size` picks on this device, with "
+         "the fused step. GFLOP/s: matmul FLOPs of the chosen way per second.", "",
+         "| width | depth | one at a time (epochs/s) | vs before | before K=%d | " % Kmax
+         + " | ".join(f"K={K}" for K in Ks) + " | chosen K | chosen ratio | GFLOP/s | % of peak |",
+         "|" + "---|" * (9 + len(Ks))]
+    for r in rows:
+        L.append(f"| {r['width']} | {r['depth']} | {1 / r['single_epoch_s']:.0f} | "
+                 f"x{r['single_epoch_s_before'] / r['single_epoch_s']:.2f} | x{r[f'K{Kmax}_speedup_before']:.2f} | "
+                 + " | ".join(f"x{r[f'K{K}_speedup']:.2f}" for K in Ks)
+                 + f" | {r['chosen_K']} | x{r['chosen_speedup']:.2f} | {r['chosen_gflops']:.0f} | "
+                 f"{r['chosen_frac_peak']:.0%} |")
+    worst_before = min(r[f"K{Kmax}_speedup_before"] for r in rows)
+    worst = min(r["chosen_speedup"] for r in rows)
+    L += ["", f"Worst ratio over the shapes: before **x{worst_before:.2f}**, chosen **x{worst:.2f}**. Best training "
+          f"throughput: **{out['best_fraction_of_peak']:.0%}** of the peak (any K), "
+          f"**{out['best_fraction_of_peak_chosen']:.0%}** with the chosen chunks."]
+    pr = out.get("thesis_grid_projection")
+    if pr:
+        L += ["", "## Projected full thesis grid (240 runs x 50,000 epochs)", "",
+              "| way | hours |", "|---|---|",
+              f"| one at a time, before the fused step | {pr['before_one_at_a_time_hours']:.1f} |",
+              f"| one at a time | {pr['one_at_a_time_hours']:.1f} |",
+              f"| 4 repeats of a cell batched (K = 4) | {pr['batched_K4_hours']:.1f} |",
+              f"| chosen chunks | {pr['chosen_hours']:.1f} |",
+              f"| FLOP floor (100% of the measured peak) | {pr['flop_floor_hours']:.1f} |"]
+    sc, it = out["shortcut_vs_autograd"], out["iteration"]
+    L += ["", "## Spectra and iteration", "",
+          f"- Rank shortcut vs autograd Jacobian + eig (100 points, width 128, depth 2): {sc['shortcut_s']:.3f} s vs "
+          f"{sc['autograd_s_for_n_points']:.0f} s (x{sc['ratio']:.0f}; autograd timed on "
+          f"{sc['autograd_points_measured']} point(s) and scaled), max |difference| of the radii "
+          f"{sc['max_abs_diff_radius']:.1e}.",
+          f"- Batched iteration vs a per-point loop (100 points, 50 steps): x{it['ratio']:.1f}.", ""]
+    return "\n".join(L)
 
 
 if __name__ == "__main__":
