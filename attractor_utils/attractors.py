@@ -11,7 +11,15 @@ from torch import Tensor
 from .dynamics import iterate, nearest
 from .spectra import spectral_radius
 
-__all__ = ["classify_attractors", "summarize_attractors"]
+__all__ = ["classify_attractors", "summarize_attractors", "BORDERLINE_RADIUS", "BORDERLINE_DISTANCE",
+           "BORDERLINE_STEPS"]
+
+# A verdict is borderline (could flip on another machine, whose float32 training ends a few ulps elsewhere)
+# when its deciding value lies this close to the threshold:
+BORDERLINE_RADIUS = 1e-3  # |spectral radius - eig_threshold| below this (absolute)
+BORDERLINE_DISTANCE = 0.1  # |distance of the limit to the point - fixed_point_tol| below this x fixed_point_tol
+BORDERLINE_STEPS = 10.0  # the iteration settled in the last 20 % of max_steps, or stopped unsettled with a
+# last step within this factor of iter_tol
 
 
 def classify_attractors(
@@ -40,6 +48,12 @@ def classify_attractors(
     - ``is_attractor``: ``is_iterative_fixed_point`` and spectral radius < ``eig_threshold - eig_tol``
       (an eigenvalue that is exactly 1, e.g. at a fixed point of a bias-free ReLU net, comes out of the
       eigensolver as 1 - 1e-13 and must not count as contracting).
+
+    - ``borderline``: one of the verdicts rests on a value near its threshold, so the counts can differ by
+      this point on another machine: the spectral radius within :data:`BORDERLINE_RADIUS` of
+      ``eig_threshold``, the limit's distance to ``x_i`` within :data:`BORDERLINE_DISTANCE` x
+      ``fixed_point_tol`` of ``fixed_point_tol``, or the iteration settling late (after 80 % of ``max_steps``)
+      or almost (last step within :data:`BORDERLINE_STEPS` x ``iter_tol``).
 
     Distances are Euclidean, in data units. Returns one row per example, indexed 0..n-1; with
     ``return_limits`` also the (n, dim) tensor of the iterations' end points, so callers need not iterate again.
@@ -71,6 +85,12 @@ def classify_attractors(
         }
     )
     df["is_attractor"] = df["is_iterative_fixed_point"] & (df["spectral_radius"] < eig_threshold - eig_tol)
+    near_radius = np.abs(rho - eig_threshold) < BORDERLINE_RADIUS
+    near_distance = (idx == np.arange(n)) & (np.abs(self_dist - fixed_point_tol) < BORDERLINE_DISTANCE * fixed_point_tol)
+    last = np.asarray(it.last_step, float)
+    late = conv & (np.asarray(it.steps) > 0.8 * max_steps)
+    almost = ~conv & ~np.asarray(it.diverged) & (last < BORDERLINE_STEPS * iter_tol)
+    df["borderline"] = near_radius | near_distance | late | almost
     return (df, it.x) if return_limits else df
 
 
@@ -83,4 +103,6 @@ def summarize_attractors(df: pd.DataFrame) -> dict:
         "n_false_positives": int(df["false_positive"].sum()),
         "n_radius_below_1": int((df["spectral_radius"] < 1).sum()),
         "median_spectral_radius": float(np.median(df["spectral_radius"])),
+        # training points whose verdict sits at a threshold: any count above may differ by up to this many
+        "n_borderline": int(df["borderline"].sum()) if "borderline" in df else 0,
     }

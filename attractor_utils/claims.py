@@ -12,7 +12,7 @@ import pandas as pd
 
 from .plotting import save_csv
 
-__all__ = ["VERDICTS", "claim", "graded", "claims_table", "save_claims", "relu_grid_claims", "width_depth_claims",
+__all__ = ["VERDICTS", "claim", "graded", "decade_above", "claims_table", "save_claims", "relu_grid_claims", "width_depth_claims",
            "optimizer_claims", "recovery_claims", "flow_limit_claim",
            "beyond_linear_claims", "basins_claims", "activations_claims", "linear_region_claims", "basins2d_claims",
            "sequences_claims", "generalization_claims", "theory_claims"]
@@ -281,6 +281,16 @@ def recovery_claims(curve: pd.DataFrame, meta: pd.DataFrame, spurious: pd.DataFr
     return out
 
 
+def decade_above(x: float) -> str:
+    """The power of ten just above ``x`` (> 0), as printed: 0.021 -> "0.1", 3 -> "10"."""
+    return f"{10.0 ** math.floor(math.log10(x) + 1):g}" if x > 0 else "0"
+
+
+def _coarse(x: float) -> str:
+    """A step size to the precision that survives another CPU: whole numbers from 1, one digit below."""
+    return f"{x:.0f}" if x >= 1 else f"{x:.1g}"
+
+
 def flow_limit_claim(halving: pd.DataFrame, study: pd.DataFrame | None = None,
                      quantity: str = "largest |eigenvalue|") -> dict:
     """Whether the runs are in the gradient-flow limit the theory assumes, from
@@ -290,8 +300,11 @@ def flow_limit_claim(halving: pd.DataFrame, study: pd.DataFrame | None = None,
         return claim("The results are in the gradient-flow limit", "the theory is stated for gradient flow",
                      "no halving check", "not tested", "the preset runs no halving check")
     worst = float(halving.rel_change.max())
-    m = (f"halving the step (flow tolerance / 8) moves the {quantity} by at most {100 * worst:.2g} % over "
-         f"{len(halving)} configurations (median steps {halving.lr.min():.3g} to {halving.lr.max():.3g})")
+    # coarse numbers: the flow's adaptive steps differ in their last digits between CPUs (issue 17), and these
+    # lines are checked by nbval
+    m = (f"halving the step (flow tolerance / 8) moves the {quantity} by less than {decade_above(100 * worst)} % "
+         f"over {len(halving)} configurations (median steps {_coarse(halving.lr.min())} to "
+         f"{_coarse(halving.lr.max())})")
     if study is not None and (study.method == "gd").any() and (study.method == "flow").any():
         ref = float(study[study.method == "flow"].sort_values("flow_tol").value.iloc[0])
         big = study[study.method == "gd"].sort_values("lr").iloc[-1]

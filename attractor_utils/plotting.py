@@ -10,7 +10,8 @@ import pandas as pd
 
 from .caching import atomic_write_bytes, atomic_write_text, repo_root
 
-__all__ = ["set_style", "set_preset", "savefig", "save_csv", "figures_dir", "band_plot", "image_grid", "PALETTE"]
+__all__ = ["set_style", "set_preset", "savefig", "save_csv", "figures_dir", "band_plot", "image_grid", "count_text",
+           "PALETTE"]
 
 PALETTE = "colorblind"
 
@@ -90,6 +91,19 @@ def band_plot(ax, df: pd.DataFrame, x: str, y: str, hue: str | None = None, band
         lab = None if key is None else label_fmt.format(key)
         (line,) = ax.plot(m.index, m.values, marker=marker, label=lab, **kw)
         ax.fill_between(m.index, lo.values, hi.values, color=line.get_color(), alpha=0.2, linewidth=0)
+
+
+def count_text(count, borderline=0) -> str:
+    """A count as printed in figures: ``"37"``, or ``"37±2"`` when 2 of the points behind it are borderline
+    (their verdict sits at a threshold, see :func:`attractor_utils.classify_attractors`); NaN prints ``"-"``.
+
+    >>> count_text(37.0, 2), count_text(5, 0), count_text(float("nan"))
+    ('37±2', '5', '-')
+    """
+    if count is None or not np.isfinite(count):
+        return "-"
+    b = 0 if borderline is None or not np.isfinite(borderline) else int(round(borderline))
+    return f"{count:.0f}" + (f"±{b}" if b > 0 else "")
 
 
 def image_grid(axes, images: np.ndarray, titles=None, cmap: str = "gray") -> None:

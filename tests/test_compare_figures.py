@@ -32,6 +32,18 @@ def test_tolerances():
     assert compare_tables(REF.iloc[:1], REF)
 
 
+def test_counts_may_differ_by_their_borderline_points():
+    """The issue-17 case: 4 attractors committed, 3 on another machine, where one training point's verdict sits at
+    a threshold: allowed when that row has a borderline point, not otherwise, and never by more."""
+    ref = REF.assign(n_borderline=[0, 1])
+    assert compare_tables(_with("n_attractors", 1, 3).assign(n_borderline=[0, 1]), ref) == []
+    assert compare_tables(_with("n_attractors", 1, 2).assign(n_borderline=[0, 1]), ref)   # by more than 1
+    assert compare_tables(_with("n_attractors", 0, 1).assign(n_borderline=[0, 1]), ref)   # row 0: none borderline
+    assert compare_tables(_with("n_attractors", 1, 3).assign(n_borderline=[0, 0]), REF.assign(n_borderline=[0, 0]))
+    both = REF.assign(n_borderline=[0, 1], n_images=[100, 100])
+    assert compare_tables(both.assign(n_images=[100, 99]), both)  # other counts stay exact
+
+
 def test_folders(tmp_path, capsys):
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
