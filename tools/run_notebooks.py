@@ -74,7 +74,7 @@ def main(argv=None) -> int:
             fcntl.flock(lock, fcntl.LOCK_EX)
             timings = json.loads(tfile.read_text()) if tfile.is_file() else {}
             new = _cache_entries() - n_before
-            timings[nb.stem] = {"seconds": round(dt, 1), "preset": args.preset,
+            timings[nb.stem] = {"seconds": round(dt, 1), "preset": args.preset, "cpus": os.cpu_count(),
                                 "note": f"trained {new} new runs; cache held {n_before} entries before"}
             tfile.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
             write_index(figdir, timings)
