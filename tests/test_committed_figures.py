@@ -39,8 +39,24 @@ def test_claims_tables_are_complete(name):
     assert set(df.verdict) <= VERDICTS and df.claim.notna().all() and df.measured.notna().all()
 
 
-@pytest.mark.parametrize("name", ["06_relu_grid", "09_width_depth_mnist", "10_generalization", "11_optimizers_and_inits",
-                                  "07_basins_2d", "12_recovery"])
+COUNT_TABLES = ["06_relu_grid", "09_width_depth_mnist", "10_generalization", "11_optimizers_and_inits",
+                "07_basins_2d", "12_recovery"]
+
+
+@pytest.mark.parametrize("name", COUNT_TABLES)
+def test_every_count_has_its_borderline_companion(name):
+    """Issue 17: every attractor count comes with the number of training points whose verdict sits at a threshold,
+    between 0 and the number of points (NaN only where the count is NaN)."""
+    df = _csv(name)
+    assert "n_borderline" in df, name
+    count = "n_recovered" if "n_recovered" in df else "n_attractors"
+    assert (df.n_borderline.isna() == df[count].isna()).all()
+    size = next(c for c in ("n_images", "n_train", "n_points") if c in df)
+    b = df.n_borderline.dropna()
+    assert ((b >= 0) & (b <= df[size][b.index])).all()
+
+
+@pytest.mark.parametrize("name", COUNT_TABLES)
 def test_counts_are_consistent(name):
     df = _csv(name)
     if name == "09_width_depth_mnist":  # counts of recovered / stable / iterative training images

@@ -55,5 +55,20 @@ def test_folders(tmp_path, capsys):
     assert main([str(a), str(b)]) == 1 and "DIFFER t.csv" in capsys.readouterr().out
 
 
+def test_common_columns_against_an_older_schema(tmp_path, capsys):
+    """A table that gained n_borderline since the reference: refused as is, compared on the shared columns with
+    --common-columns, where the new table's borderline points still give the counts their slack."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    REF.to_csv(b / "t.csv", index=False)
+    _with("n_attractors", 1, 3).assign(n_borderline=[0, 1]).to_csv(a / "t.csv", index=False)
+    assert main([str(a), str(b)]) == 1
+    assert main([str(a), str(b), "--common-columns"]) == 0
+    assert "left out the columns only one table has: ['n_borderline']" in capsys.readouterr().out
+    _with("n_attractors", 1, 2).assign(n_borderline=[0, 1]).to_csv(a / "t.csv", index=False)
+    assert main([str(a), str(b), "--common-columns"]) == 1
+
+
 def test_the_committed_figures_agree_with_themselves():
     assert main([str(ROOT / "figures"), str(ROOT / "figures")]) == 0

@@ -2,6 +2,8 @@
 
     python tools/compare_figures.py                      # figures/*.csv against the committed ones (git HEAD)
     python tools/compare_figures.py NEW_DIR REF_DIR      # two folders of CSVs
+    python tools/compare_figures.py --rev HEAD~3 --common-columns   # against an earlier commit's tables,
+                                                         # on the columns both have (a column was added since)
 
 Rules, per column: text and booleans must be equal; integer counts (names starting with ``n_``) must be equal,
 except counts of training-point verdicts (attractors, fixed points, radii below 1, recovered examples, and
@@ -31,8 +33,8 @@ VERDICT_COUNTS = {"n_attractors", "n_iterative_fixed_points", "n_true_fixed_poin
                   "n_radius_below_1", "n_recovered", "n_stable", "n_iterative", "n_borderline"}
 
 
-def _committed(name: str) -> pd.DataFrame | None:
-    r = subprocess.run(["git", "show", f"HEAD:figures/{name}"], cwd=ROOT, capture_output=True)
+def _committed(name: str, rev: str = "HEAD") -> pd.DataFrame | None:
+    r = subprocess.run(["git", "show", f"{rev}:figures/{name}"], cwd=ROOT, capture_output=True)
     return pd.read_csv(io.BytesIO(r.stdout)) if r.returncode == 0 else None
 
 
@@ -76,15 +78,27 @@ def main(argv=None) -> int:
     ap.add_argument("--rtol", type=float, default=1e-3)
     ap.add_argument("--atol", type=float, default=1e-9)
     ap.add_argument("--loose-rtol", type=float, default=0.25)
+    ap.add_argument("--rev", default="HEAD", help="git revision of the committed tables (default HEAD)")
+    ap.add_argument("--common-columns", action="store_true",
+                    help="compare only the columns both tables have, and say which ones were left out")
     a = ap.parse_args(argv)
     names = sorted(p.name for p in a.new.glob("*.csv"))
     failed, checked = 0, 0
     for name in names:
         new = pd.read_csv(a.new / name)
-        ref = pd.read_csv(a.ref / name) if a.ref else _committed(name)
+        ref = pd.read_csv(a.ref / name) if a.ref else _committed(name, a.rev)
         if ref is None or (a.ref and not (a.ref / name).is_file()):
             print(f"new    {name} (no reference)")
             continue
+        if a.common_columns and list(new.columns) != list(ref.columns):
+            extra = sorted(set(new.columns) ^ set(ref.columns))
+            common = [c for c in ref.columns if c in new.columns]
+            # the borderline slack still comes from the new table when only it has the column
+            slack = new["n_borderline"] if "n_borderline" in new and "n_borderline" not in ref else None
+            new, ref = new[common], ref[common]
+            if slack is not None:
+                new, ref = new.assign(n_borderline=slack.to_numpy()), ref.assign(n_borderline=slack.to_numpy())
+            print(f"       {name}: left out the columns only one table has: {extra}")
         checked += 1
         diffs = compare_tables(new, ref, a.rtol, a.atol, a.loose_rtol)
         if diffs:
