@@ -49,11 +49,13 @@ def classify_attractors(
       (an eigenvalue that is exactly 1, e.g. at a fixed point of a bias-free ReLU net, comes out of the
       eigensolver as 1 - 1e-13 and must not count as contracting).
 
-    - ``borderline``: one of the verdicts rests on a value near its threshold, so the counts can differ by
+    - ``borderline_any``: one of the verdicts rests on a value near its threshold, so a count can differ by
       this point on another machine: the spectral radius within :data:`BORDERLINE_RADIUS` of
       ``eig_threshold``, the limit's distance to ``x_i`` within :data:`BORDERLINE_DISTANCE` x
       ``fixed_point_tol`` of ``fixed_point_tol``, or the iteration settling late (after 80 % of ``max_steps``)
       or almost (last step within :data:`BORDERLINE_STEPS` x ``iter_tol``).
+    - ``borderline``: the same, for points whose iteration ended nearest to themselves: those whose
+      *attractor* verdict can flip (a point whose iteration goes elsewhere is no attractor either way).
 
     Distances are Euclidean, in data units. Returns one row per example, indexed 0..n-1; with
     ``return_limits`` also the (n, dim) tensor of the iterations' end points, so callers need not iterate again.
@@ -85,12 +87,14 @@ def classify_attractors(
         }
     )
     df["is_attractor"] = df["is_iterative_fixed_point"] & (df["spectral_radius"] < eig_threshold - eig_tol)
+    home = idx == np.arange(n)  # the iteration ended nearest to the point it started from
     near_radius = np.abs(rho - eig_threshold) < BORDERLINE_RADIUS
-    near_distance = (idx == np.arange(n)) & (np.abs(self_dist - fixed_point_tol) < BORDERLINE_DISTANCE * fixed_point_tol)
+    near_distance = home & (np.abs(self_dist - fixed_point_tol) < BORDERLINE_DISTANCE * fixed_point_tol)
     last = np.asarray(it.last_step, float)
     late = conv & (np.asarray(it.steps) > 0.8 * max_steps)
     almost = ~conv & ~np.asarray(it.diverged) & (last < BORDERLINE_STEPS * iter_tol)
-    df["borderline"] = near_radius | near_distance | late | almost
+    df["borderline"] = home & (near_radius | near_distance | late | almost)
+    df["borderline_any"] = near_radius | near_distance | late | almost
     return (df, it.x) if return_limits else df
 
 
@@ -103,6 +107,8 @@ def summarize_attractors(df: pd.DataFrame) -> dict:
         "n_false_positives": int(df["false_positive"].sum()),
         "n_radius_below_1": int((df["spectral_radius"] < 1).sum()),
         "median_spectral_radius": float(np.median(df["spectral_radius"])),
-        # training points whose verdict sits at a threshold: any count above may differ by up to this many
+        # training points whose attractor verdict sits at a threshold: n_attractors may differ by up to this many
+        # on another machine; n_borderline_any: the same for any verdict (the other counts above)
         "n_borderline": int(df["borderline"].sum()) if "borderline" in df else 0,
+        "n_borderline_any": int(df["borderline_any"].sum()) if "borderline_any" in df else 0,
     }
