@@ -166,7 +166,7 @@ def _progress(total: int, progress: bool, desc: str):
     return tqdm(total=total, desc=desc, leave=False, mininterval=1.0)
 
 
-def _finish(bar, done: int, early: bool) -> None:
+def finish_progress(bar, done: int, early: bool) -> None:
     """Close a progress bar at ``done`` steps; a run that stopped early because it converged is complete, so the
     bar is closed full (green in JupyterLab), not as an interrupted one (red)."""
     if bar is None:
@@ -310,7 +310,7 @@ def train(
         if bar is not None and epoch % 50 == 0:
             bar.update(50 if epoch else 0)
             bar.set_postfix(loss=f"{val:.2e}", refresh=False)
-    _finish(bar, epoch, converged)
+    finish_progress(bar, epoch, converged)
     hist = hist[: epoch + 1]
     if diverged:
         msg = (f"training diverged at epoch {epoch} (loss={hist[-1]}); the weights are not usable "
@@ -515,7 +515,7 @@ def train_ensemble(
             bar.set_postfix(active=int(active.sum()), loss=f"{np.nanmax(vals[active]) if active.any() else 0:.2e}",
                             refresh=False)
         epoch += 1
-    _finish(bar, epoch, bool(converged.all()))
+    finish_progress(bar, epoch, bool(converged.all()))
     out = []
     restore = np.zeros(K, bool)
     for k in range(K):
