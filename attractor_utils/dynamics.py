@@ -8,6 +8,7 @@ import numpy as np
 import torch
 
 from . import validate as V
+from .models import as_input
 from torch import Tensor
 
 __all__ = ["IterationResult", "iterate", "nearest", "orbit"]
@@ -58,9 +59,7 @@ def iterate(
     if chunk_size is not None:
         chunk_size = V.integer("chunk_size", chunk_size, 1)
     x0 = V.points("x0", x0, ndims=(2, 3))
-    p = next(f.parameters(), None) if isinstance(f, torch.nn.Module) else None
-    if p is not None:
-        x0 = x0.to(device=p.device, dtype=p.dtype)
+    x0 = as_input(f, x0)
     if x0.dim() == 3:
         return _iterate_masked(f, x0, max_steps, tol)
     if x0.dim() != 2:
@@ -135,9 +134,7 @@ def orbit(f: Callable[[Tensor], Tensor], x0: Tensor, steps: int) -> Tensor:
     """The iterates ``x0, f(x0), ..., f^steps(x0)``: (steps + 1, n, dim) (for galleries and cycles)."""
     steps = V.integer("steps", steps, 0)
     x0 = V.points("x0", x0, ndims=(1, 2, 3))
-    p = next(f.parameters(), None) if isinstance(f, torch.nn.Module) else None
-    if p is not None:
-        x0 = x0.to(device=p.device, dtype=p.dtype)
+    x0 = as_input(f, x0)
     xs = [x0]
     for _ in range(steps):
         xs.append(f(xs[-1]))

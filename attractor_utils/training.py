@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from . import validate as V
 from .flow import FLOW_TOL
 from .losses import LOSSES, fused_loss, loss_fn
-from .models import MLPEnsemble
+from .models import MLPEnsemble, as_input
 
 __all__ = ["OPTIMIZERS", "LOSSES", "SCHEDULES", "TrainResult", "LRSchedule", "make_optimizer", "train",
            "train_ensemble", "TrainingDiverged"]
@@ -154,8 +154,7 @@ def _check_data(model: nn.Module, X: Tensor, Y: Tensor | None) -> tuple[Tensor, 
         Y = V.points("Y", Y, dim, ok_dims)
         if Y.shape != X.shape:
             raise ValueError(f"Y has shape {tuple(Y.shape)}; expected the shape of X, {tuple(X.shape)}")
-    p = next(model.parameters())
-    return X.to(device=p.device, dtype=p.dtype), Y.to(device=p.device, dtype=p.dtype)
+    return as_input(model, X), as_input(model, Y)
 
 
 def _progress(total: int, progress: bool, desc: str):
