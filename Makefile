@@ -64,7 +64,7 @@ test: export ATTRACTOR_PRESET_OVERRIDE := smoke
 test: export ATTRACTOR_FIGURES := $(abspath build/test-figures)
 test: export ATTRACTOR_CACHE := $(abspath build/test-cache)
 test: setup
-	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(PY) -m pytest tests notebooks attractor_utils --doctest-modules --nbval-lax --nbval-current-env -p no:cacheprovider
 
 test-unit: setup
 	$(PY) -m pytest tests -q -m "not notebook"

@@ -10,6 +10,7 @@ from torch import Tensor
 
 from .dynamics import iterate, nearest
 from .spectra import spectral_radius
+from .models import as_input
 
 __all__ = ["classify_attractors", "summarize_attractors", "BORDERLINE_RADIUS", "BORDERLINE_DISTANCE",
            "BORDERLINE_STEPS"]
@@ -61,8 +62,7 @@ def classify_attractors(
     ``return_limits`` also the (n, dim) tensor of the iterations' end points, so callers need not iterate again.
     """
     X = V.points("X", X)
-    p = next(model.parameters(), None) if isinstance(model, torch.nn.Module) else None
-    Xm = X.to(device=p.device, dtype=p.dtype) if p is not None else X
+    Xm = as_input(model, X)
     with torch.no_grad():
         one_step = torch.linalg.vector_norm(model(Xm).double() - Xm.double(), dim=-1).cpu().numpy()
     rho = spectral_radius(model, X, method=method).cpu().numpy()

@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 
 from .dynamics import iterate, nearest
+from .models import as_input
 
 __all__ = ["NOT_TRAINING", "NOT_CONVERGED", "grid2d", "scattered_points", "planar_cycles", "compose",
            "BasinMap", "basin_map", "voronoi_labels", "voronoi_segments", "disagreement", "vector_field", "distinct_points",
@@ -54,7 +55,7 @@ def planar_cycles(n_cycles: int = 4, cycle_len: int = 4, radius: float = 0.35, s
     """``n_cycles`` cycles of ``cycle_len`` points each: regular polygons of ``radius`` around centres
     on a circle of radius ``spread``, traversed counter-clockwise (cycle j's rotation offset by
     ``phase * j``). Rows are grouped by cycle, element order = cycle order (the convention of
-    :func:`sequences.cycle_next_index`). Returns float64 (n_cycles*cycle_len, 2)."""
+    :func:`cycles.cycle_next_index`). Returns float64 (n_cycles*cycle_len, 2)."""
     out = []
     for j in range(n_cycles):
         ang = 2 * np.pi * j / n_cycles + np.pi / n_cycles
@@ -117,9 +118,8 @@ def basin_map(f: Callable[[Tensor], Tensor], X: Tensor, starts: Tensor, *, perio
     if grp.shape != (len(X),):
         raise ValueError(f"groups has shape {grp.shape}; expected ({len(X)},)")
     g = f if period == 1 else compose(f, period)
-    p = next(f.parameters(), None) if isinstance(f, torch.nn.Module) else None
-    if p is not None and not isinstance(g, torch.nn.Module):
-        starts = torch.as_tensor(starts).to(device=p.device, dtype=p.dtype)
+    if not isinstance(g, torch.nn.Module):  # a composition: hand it inputs the model accepts
+        starts = as_input(f, torch.as_tensor(starts))
     it = iterate(g, starts, max_steps=max_steps, tol=tol, chunk_size=chunk_size)
     lim = it.x.detach().double().cpu()
     finite = torch.isfinite(lim).all(dim=1).numpy()
@@ -175,8 +175,7 @@ def disagreement(basin_label: np.ndarray, voronoi_label: np.ndarray) -> float:
 def vector_field(f: Callable[[Tensor], Tensor], points: Tensor) -> np.ndarray:
     """The one-step displacement ``f(x) - x`` at each row of ``points`` (N, dim): float64 (N, dim)."""
     P = torch.as_tensor(points)
-    p = next(f.parameters(), None) if isinstance(f, torch.nn.Module) else None
-    Pm = P.to(device=p.device, dtype=p.dtype) if p is not None else P
+    Pm = as_input(f, P)
     return (f(Pm).double() - Pm.double()).cpu().numpy()
 
 

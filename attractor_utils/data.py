@@ -78,6 +78,10 @@ def sphere_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=to
     """``n`` points uniform on the sphere of Euclidean norm ``radius`` in R^dim (normalised Gaussians).
 
     Returns (n, dim). Same seed, same points.
+
+    >>> X = sphere_points(3, 5, radius=2.0, seed=0)
+    >>> tuple(X.shape), [round(float(r), 4) for r in X.norm(dim=1)]
+    ((3, 5), [2.0, 2.0, 2.0])
     """
     _check_n(n), _check_n(dim, "dim")
     radius = V.real("radius", radius, 0, lo_open=True)

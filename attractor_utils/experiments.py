@@ -46,6 +46,10 @@ __all__ = [
     "epoch_flops",
     "setup_notebook",
     "check_notebook_params",
+    "deterministic",
+    "MODEL_KEYS",
+    "TRAIN_KEYS",
+    "run_result",
 ]
 
 PRESETS = ("smoke", "default", "paper")
@@ -194,14 +198,14 @@ def make_data(c: dict) -> tuple[Tensor, Tensor | None]:
     return X, X[torch.as_tensor(cycle_next_index(n, c["cycle_len"] or n))]
 
 
-_MODEL_KEYS = ("dim", "width", "depth", "activation", "bias", "parameterization", "init")
-_TRAIN_KEYS = ("optimizer", "lr", "loss", "loss_threshold", "max_epochs", "momentum", "weight_decay",
-               "schedule", "lr_min", "plateau_patience", "plateau_factor", "keep_best")
+MODEL_KEYS = ("dim", "width", "depth", "activation", "bias", "parameterization", "init")
+TRAIN_KEYS = ("optimizer", "lr", "loss", "loss_threshold", "max_epochs", "momentum", "weight_decay",
+              "schedule", "lr_min", "plateau_patience", "plateau_factor", "keep_best")
 
 
 def train_kwargs(c: dict) -> dict:
     """The keyword arguments of :func:`attractor_utils.train` that a configuration sets (optimizer, schedule, ...)."""
-    return {k: c[k] for k in _TRAIN_KEYS + ("flow_tol",) if k in c}
+    return {k: c[k] for k in TRAIN_KEYS + ("flow_tol",) if k in c}
 
 
 def step_settings(optimizer: str = "flow", lr: float | None = None, flow_tol: float = FLOW_TOL) -> dict:
@@ -216,7 +220,7 @@ def step_settings(optimizer: str = "flow", lr: float | None = None, flow_tol: fl
 
 def build_model(c: dict, device=None) -> MLPAutoencoder:
     """The (untrained) network of a configuration, initialised by ``c["seed"]``."""
-    return MLPAutoencoder(**{k: c[k] for k in _MODEL_KEYS}, seed=c["seed"], dtype=getattr(torch, c["dtype"]),
+    return MLPAutoencoder(**{k: c[k] for k in MODEL_KEYS}, seed=c["seed"], dtype=getattr(torch, c["dtype"]),
                           device=default_device(device))
 
 
@@ -233,7 +237,10 @@ def _subsample_history(h: np.ndarray, m: int = 200) -> dict:
     return {"epoch": idx.tolist(), "loss": h[idx].tolist()}
 
 
-def _result(tr: TrainResult, seconds: float, batch: int) -> dict:
+def run_result(tr: TrainResult, seconds: float, batch: int) -> dict:
+    """What the cache stores for one trained run: the outcome of ``tr``, the training time per run in seconds,
+    how many runs trained together (``batch``), the torch thread count, a subsampled loss history, and the
+    flow's step record (:data:`attractor_utils.flow.FLOW_FIELDS`) where it has one."""
     return {"final_loss": tr.final_loss, "epochs": tr.epochs, "converged": tr.converged, "diverged": tr.diverged,
             "last_loss": tr.extra.get("last_loss", tr.final_loss), "best_epoch": tr.extra.get("best_epoch", tr.epochs),
             "train_seconds": seconds, "batch_size": batch, "threads": torch.get_num_threads(),
@@ -251,7 +258,7 @@ def _train_group(configs: list[dict], device=None, progress: bool = False) -> li
         model = build_model(c0, dev)
         X, Y = make_data(c0)
         tr = train(model, X.to(dev), None if Y is None else Y.to(dev), progress=progress, **tkw)
-        return [(_result(tr, time.perf_counter() - t0, 1), model.state_dict())]
+        return [(run_result(tr, time.perf_counter() - t0, 1), model.state_dict())]
     ens = MLPEnsemble([build_model(c, dev) for c in configs])
     datas = [make_data(c) for c in configs]
     same = all(c["data_seed"] == c0["data_seed"] for c in configs)
@@ -259,7 +266,7 @@ def _train_group(configs: list[dict], device=None, progress: bool = False) -> li
     Y = None if datas[0][1] is None else (datas[0][1] if same else torch.stack([d[1] for d in datas]))
     trs = train_ensemble(ens, X.to(dev), None if Y is None else Y.to(dev), progress=progress, **tkw)
     dt = (time.perf_counter() - t0) / len(configs)
-    return [(_result(tr, dt, len(configs)), m.state_dict()) for tr, m in zip(trs, ens.members())]
+    return [(run_result(tr, dt, len(configs)), m.state_dict()) for tr, m in zip(trs, ens.members())]
 
 
 def train_batch(configs: list[dict], cache: Cache, device=None, progress: bool = False) -> list[dict]:

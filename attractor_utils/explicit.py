@@ -17,14 +17,14 @@ import torch
 from torch import Tensor
 
 from .caching import Cache, default_cache
-from .experiments import _MODEL_KEYS, _TRAIN_KEYS, DEFAULTS, Run, _result, batch_size, build_model, train_kwargs
+from .experiments import MODEL_KEYS, TRAIN_KEYS, DEFAULTS, Run, batch_size, build_model, run_result, train_kwargs
 from .models import MLPEnsemble, default_device
 from .training import train, train_ensemble
 
 __all__ = ["data_digest", "explicit_config", "train_on"]
 
-_NET_KEYS = tuple(k for k in _MODEL_KEYS if k != "dim")  # dim comes from the data
-_ALLOWED = set(_NET_KEYS) | set(_TRAIN_KEYS) | {"dtype"}
+_NET_KEYS = tuple(k for k in MODEL_KEYS if k != "dim")  # dim comes from the data
+_ALLOWED = set(_NET_KEYS) | set(TRAIN_KEYS) | {"dtype"}
 
 
 def data_digest(X: Tensor, Y: Tensor | None = None) -> str:
@@ -52,7 +52,7 @@ def explicit_config(X: Tensor, Y: Tensor | None = None, seed: int = 0, label: st
         raise ValueError(f"X has shape {tuple(X.shape)}; expected (n, dim)")
     if Y is not None and tuple(torch.as_tensor(Y).shape) != tuple(X.shape):
         raise ValueError(f"Y has shape {tuple(torch.as_tensor(Y).shape)}; expected {tuple(X.shape)}")
-    c = {k: DEFAULTS[k] for k in (*_NET_KEYS, *_TRAIN_KEYS, "dtype")}
+    c = {k: DEFAULTS[k] for k in (*_NET_KEYS, *TRAIN_KEYS, "dtype")}
     c.update(settings)
     if c["dtype"] not in ("float32", "float64"):
         raise ValueError(f"dtype={c['dtype']!r}; accepted values: ['float32', 'float64']")
@@ -96,7 +96,7 @@ def train_on(
             models = ens.members()
         dt = (time.perf_counter() - t0) / len(chunk)
         for c, tr, m in zip(chunk, trs, models):
-            cache.put(c, _result(tr, dt, len(chunk)), m.state_dict())
+            cache.put(c, run_result(tr, dt, len(chunk)), m.state_dict())
     runs = []
     for c in configs:
         m = build_model(c, dev)

@@ -161,9 +161,9 @@ def flow_train(model: nn.Module, X: Tensor, Y: Tensor, loss_fn, *, loss_threshol
             if active.any():
                 bar.set_postfix(active=int(active.sum()), loss=f"{float(L[active].max()):.2e}", refresh=False)
     if bar is not None:
-        from .training import _finish
+        from .training import finish_progress
 
-        _finish(bar, evals, bool(converged.all()))
+        finish_progress(bar, evals, bool(converged.all()))
     with torch.no_grad():
         for p, t in zip(params, theta):
             p.copy_(t)

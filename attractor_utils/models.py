@@ -21,6 +21,7 @@ __all__ = [
     "MLPAutoencoder",
     "MLPEnsemble",
     "default_device",
+    "as_input",
 ]
 
 
@@ -29,6 +30,18 @@ def default_device(device: str | torch.device | None = None) -> torch.device:
     if device is not None:
         return torch.device(device)
     return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+def as_input(f, x: Tensor) -> Tensor:
+    """``x`` on the device and in the dtype of ``f``'s parameters when ``f`` is a torch module that has
+    parameters; ``x`` unchanged otherwise (a plain function, a parameter-free module).
+
+    >>> m = MLPAutoencoder(3, 4, dtype=torch.float64)
+    >>> as_input(m, torch.zeros(2, 3)).dtype
+    torch.float64
+    """
+    p = next(f.parameters(), None) if isinstance(f, nn.Module) else None
+    return x if p is None else x.to(device=p.device, dtype=p.dtype)
 
 
 @dataclass(frozen=True)

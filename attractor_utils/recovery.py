@@ -17,6 +17,7 @@ from torch import Tensor
 
 from .dynamics import iterate, nearest, orbit
 from .spectra import cycle_spectral_radius, spectral_radius
+from .models import as_input
 
 __all__ = [
     "CORRUPTIONS",
@@ -200,8 +201,7 @@ def sequence_recovery(model, X: Tensor, cycle_len: int, *, laps: int = 3, match_
     L = int(cycle_len)
     if L < 1 or n % L:
         raise ValueError(f"cycle_len={cycle_len!r} must divide n={n}")
-    p = next(model.parameters())
-    Xd = X.to(device=p.device, dtype=p.dtype)
+    Xd = as_input(model, X)
     nxt = np.arange(n).reshape(-1, L)
     nxt = np.roll(nxt, -1, axis=1).reshape(-1)
     one_step = torch.linalg.vector_norm(model(Xd).double() - Xd[torch.as_tensor(nxt)].double(), dim=-1).cpu().numpy()

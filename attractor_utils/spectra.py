@@ -147,7 +147,13 @@ def jacobian_eigenvalues(model: Model, x: Tensor, method: str = "auto") -> Tenso
 
 
 def spectral_radius(model: Model, x: Tensor, method: str = "auto") -> Tensor:
-    """Largest eigenvalue modulus of the Jacobian at each row of ``x``: float64 (n,) or (K, n)."""
+    """Largest eigenvalue modulus of the Jacobian at each row of ``x``: float64 (n,) or (K, n).
+
+    >>> import torch
+    >>> A = torch.tensor([[0.5, 2.0], [0.0, -0.8]], dtype=torch.float64)  # linear: the Jacobian is A everywhere
+    >>> spectral_radius(lambda x: x @ A.T, torch.zeros(3, 2), method="autograd").tolist()
+    [0.8, 0.8, 0.8]
+    """
     ev = jacobian_eigenvalues(model, x, method=method)
     return ev.abs().amax(dim=-1)
 

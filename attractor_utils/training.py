@@ -26,7 +26,7 @@ from torch import Tensor, nn
 from . import validate as V
 from .flow import FLOW_TOL
 from .losses import LOSSES, fused_loss, loss_fn
-from .models import MLPEnsemble
+from .models import MLPEnsemble, as_input
 
 __all__ = ["OPTIMIZERS", "LOSSES", "SCHEDULES", "TrainResult", "LRSchedule", "make_optimizer", "train",
            "train_ensemble", "TrainingDiverged"]
@@ -154,8 +154,7 @@ def _check_data(model: nn.Module, X: Tensor, Y: Tensor | None) -> tuple[Tensor, 
         Y = V.points("Y", Y, dim, ok_dims)
         if Y.shape != X.shape:
             raise ValueError(f"Y has shape {tuple(Y.shape)}; expected the shape of X, {tuple(X.shape)}")
-    p = next(model.parameters())
-    return X.to(device=p.device, dtype=p.dtype), Y.to(device=p.device, dtype=p.dtype)
+    return as_input(model, X), as_input(model, Y)
 
 
 def _progress(total: int, progress: bool, desc: str):
@@ -166,7 +165,7 @@ def _progress(total: int, progress: bool, desc: str):
     return tqdm(total=total, desc=desc, leave=False, mininterval=1.0)
 
 
-def _finish(bar, done: int, early: bool) -> None:
+def finish_progress(bar, done: int, early: bool) -> None:
     """Close a progress bar at ``done`` steps; a run that stopped early because it converged is complete, so the
     bar is closed full (green in JupyterLab), not as an interrupted one (red)."""
     if bar is None:
@@ -310,7 +309,7 @@ def train(
         if bar is not None and epoch % 50 == 0:
             bar.update(50 if epoch else 0)
             bar.set_postfix(loss=f"{val:.2e}", refresh=False)
-    _finish(bar, epoch, converged)
+    finish_progress(bar, epoch, converged)
     hist = hist[: epoch + 1]
     if diverged:
         msg = (f"training diverged at epoch {epoch} (loss={hist[-1]}); the weights are not usable "
@@ -515,7 +514,7 @@ def train_ensemble(
             bar.set_postfix(active=int(active.sum()), loss=f"{np.nanmax(vals[active]) if active.any() else 0:.2e}",
                             refresh=False)
         epoch += 1
-    _finish(bar, epoch, bool(converged.all()))
+    finish_progress(bar, epoch, bool(converged.all()))
     out = []
     restore = np.zeros(K, bool)
     for k in range(K):

@@ -34,7 +34,13 @@ def _range_text(lo, hi, lo_open=False, hi_open=False) -> str:
 
 
 def integer(name: str, v: Any, lo: int | None = None, hi: int | None = None) -> int:
-    """``v`` as an int; an integer type (not bool, not float) within ``[lo, hi]``."""
+    """``v`` as an int; an integer type (not bool, not float) within ``[lo, hi]``.
+
+    >>> integer("max_steps", 0, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_steps=0: must be an integer >= 1
+    """
     v = _scalar(v)
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or \
             (lo is not None and v < lo) or (hi is not None and v > hi):

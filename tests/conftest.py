@@ -77,3 +77,49 @@ def read_csv(folder: Path, name: str) -> pd.DataFrame:
     p = folder / f"{name}.csv"
     assert p.is_file(), f"{p} was not written"
     return pd.read_csv(p)
+
+
+# --- checks shared by the per-notebook tests (tests/test_nb_<notebook>.py) ---
+
+def figure_files(fig: Path, name: str) -> None:
+    """The figure ``name`` was saved as PDF and PNG."""
+    assert (fig / f"{name}.pdf").is_file() and (fig / f"{name}.png").is_file(), name
+
+
+def flow_limit(fig: Path, name: str, df: pd.DataFrame) -> None:
+    """Every row records its step; the runs are gradient flow; halving the step moves the checked quantity by < 2 %
+    (issue 15), and the step-size study holds both methods."""
+    assert (df["lr"] > 0).all() and set(df["optimizer"]) <= {"flow", "gd"}
+    figure_files(fig, f"{name}_step_size")
+    st = read_csv(fig, f"{name}_step_size")
+    study, halving = st[st.table == "step_size_study"], st[st.table == "halving_check"]
+    assert set(study.method) == {"gd", "flow"} and (study.lr > 0).all()
+    ok = halving[halving.converged.astype(bool)]
+    assert len(ok) >= 1 and (ok.rel_change < 0.02).all(), ok
+    assert (ok.lr_fine < ok.lr).all()  # the finer tolerance really took smaller steps
+
+
+def check_claims(fig: Path, stem: str, n_min: int) -> pd.DataFrame:
+    """The closing table exists, has a verdict from the accepted set for every claim, and a measured value."""
+    from attractor_utils.claims import VERDICTS
+
+    cl = read_csv(fig, f"{stem}_claims")
+    assert len(cl) >= n_min and set(cl.verdict) <= set(VERDICTS)
+    assert cl.measured.notna().all() and cl.reason.notna().all()
+    return cl
+
+
+def check_kept_best(df: pd.DataFrame) -> None:
+    """keep_best: the stored loss is the lowest seen, never above the last epoch's; converged runs stop there."""
+    assert (df.final_loss <= df.last_loss * (1 + 1e-12)).all()
+    conv = df[df.converged]
+    np.testing.assert_allclose(conv.final_loss, conv.last_loss, rtol=1e-12)
+
+
+def notebook_outputs(fig: Path, stem: str, name: str | None = None) -> str:
+    """The text outputs of the executed notebook (only the ``name`` stream, e.g. "stdout", if given)."""
+    import json
+
+    nb = json.loads((fig / f"{stem}.ipynb").read_text())
+    return "\n".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
+                     for o in c.get("outputs", []) if name is None or o.get("name") == name)

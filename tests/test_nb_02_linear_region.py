@@ -1,4 +1,4 @@
-"""Notebook 02 (linear region) at the smoke preset: Lemma 4's n - 1 unit eigenvalues."""
+"""Notebook 02 (linear region): Lemma 4's n - 1 unit eigenvalues. Smoke preset."""
 import numpy as np
 import pytest
 

@@ -1,29 +1,23 @@
-"""Notebook 06 (ReLU grid, thesis seed 000) at the smoke preset: one row per run, consistent counts,
-no attractors without bias (positive homogeneity), the data source said plainly."""
-import json
-
+"""Notebook 06 (ReLU grid, thesis): one row per run, consistent counts, no attractors without bias
+(positive homogeneity), the data source said plainly, dimensions as parameters. Smoke preset."""
 import numpy as np
 import pytest
 
-from conftest import read_csv
+from conftest import read_csv, notebook_outputs
 
 pytestmark = pytest.mark.notebook
 
 STEM = "06_relu_grid"
 
 
-def _stdout(fig) -> str:
-    nb = json.loads((fig / f"{STEM}.ipynb").read_text())
-    return "".join("".join(o.get("text", "")) for c in nb["cells"] if c["cell_type"] == "code"
-                   for o in c.get("outputs", []) if o.get("name") == "stdout")
-
-
 def test_relu_grid_smoke(run_notebook):
     fig = run_notebook(STEM)
     df = read_csv(fig, STEM)
     need = {"depth", "width", "bias", "dataset", "seed", "epochs", "final_loss", "converged", "n_attractors",
-            "n_iterative_fixed_points", "n_false_positives", "data_source", "median_homogeneity_residual"}
+            "n_iterative_fixed_points", "n_false_positives", "data_source", "median_homogeneity_residual",
+            "n_borderline"}
     assert need <= set(df.columns)
+    assert ((df.n_borderline >= 0) & (df.n_borderline <= df.n_images)).all()
     # one row per run: smoke grid is 2 depths x 1 width x 2 biases x 2 data sets x 1 seed
     assert len(df) == 8
     assert not df.duplicated(["dataset", "depth", "width", "bias", "seed"]).any()
@@ -52,7 +46,7 @@ def test_relu_grid_smoke(run_notebook):
     assert set(df[df["dataset"] == "uniform_images"]["data_source"]) == {"uniform random images"}
     if (cif["dataset"] == "patches").all():
         assert set(cif["data_source"]) == {"STAND-IN photo patches"}
-        assert "NOTE: CIFAR-10 is not available" in _stdout(fig)
+        assert "NOTE: CIFAR-10 is not available" in notebook_outputs(fig, STEM, "stdout")
     else:
         assert set(cif["data_source"]) == {"CIFAR-10"}
     # keep_best: the loss stored is the lowest seen; the claims table names the bias-free verdict it computed

@@ -1,0 +1,126 @@
+"""Start a new figure: a notebook that follows the house conventions, and its test.
+
+    python tools/new_notebook.py 14_my_figure "What the figure shows (source)"
+
+writes ``notebooks/14_my_figure.ipynb`` and ``tests/test_nb_14_my_figure.py`` (refuses to overwrite). The notebook
+has one ``parameters`` cell of literals with a ``preset``, a setup cell that resolves the presets through
+``au.setup_notebook`` (validated, and routed so that only the default preset writes ``figures/``), a training cell
+(``au.train_runs``: cached, batched, resumable), one tidy CSV and one figure named after the notebook (the index
+in ``figures/README.md`` lists files by that stem), a claims table, and one ``nbval-check-output`` cell printing a
+rounded summary. Then: fill in the cells, ``make figures NB=14_my_figure PRESET=smoke``, ``make refresh-outputs
+NB=14_my_figure``, ``make test``. See README.md, "Adding a figure".
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+
+PARAMETERS = '''preset = "default"   # smoke | default | paper
+seeds = None         # initialisation seeds; None: the preset's
+widths = None        # hidden widths; None: the preset's
+dim = 10
+radius = 10.0
+activation = "sigmoid"
+loss_threshold = 1e-7
+max_epochs = 5000'''
+
+SETUP = '''import numpy as np
+import pandas as pd
+import matplotlib.pyplot as plt
+import attractor_utils as au
+
+cfg = au.setup_notebook(preset, {
+    "smoke":   {"seeds": [0], "widths": [50]},
+    "default": {"seeds": [0, 1, 2], "widths": [100, 1000]},
+    "paper":   {"seeds": list(range(10)), "widths": [100, 1000, 10000]},
+}, seeds=seeds, widths=widths)'''
+
+TRAIN = '''configs = [au.make_config(data="sphere", n=5, dim=dim, radius=radius, data_seed=s, seed=s, width=w, depth=1,
+                          activation=activation, bias=False, parameterization="ntk", loss="half_sum",
+                          loss_threshold=loss_threshold, max_epochs=max_epochs,
+                          **au.experiments.step_settings("flow"))
+           for w in cfg["widths"] for s in cfg["seeds"]]
+runs = au.train_runs(configs)   # cached in .cache/: a re-run does not retrain'''
+
+ROWS = '''rows = []
+for run in runs:
+    cls = au.classify_attractors(run.model, run.X)
+    rows.append({"width": run.config["width"], "seed": run.config["seed"], "lr": run.lr,
+                 "final_loss": run.result["final_loss"], "epochs": run.result["epochs"],
+                 "converged": run.result["converged"], **au.summarize_attractors(cls)})
+df = pd.DataFrame(rows)
+au.save_csv(df, "{stem}")
+df.head()'''
+
+CHECK = '''print(df.groupby("width")[["n_attractors", "converged"]].mean().round(1).to_string())'''
+
+FIGURE = '''fig, ax = plt.subplots(figsize=(5, 3.5))
+g = df.groupby("width")
+_ = ax.errorbar(g.n_attractors.mean().index, g.n_attractors.mean(), yerr=g.n_attractors.std(ddof=0).fillna(0),
+                marker="o", capsize=3)
+ax.set_xscale("log")
+ax.set_xlabel("width")
+ax.set_ylabel("training points that are attractors")
+ax.set_title("{title}")
+_ = au.savefig(fig, "{stem}")'''
+
+CLAIMS = '''# the source's claims, measured (computed from the table above, never typed): write a function in
+# attractor_utils/claims.py that returns au.claims.claim(...) rows from `df`, then
+# _ = au.claims.save_claims(au.claims.my_claims(df), "{stem}_claims")'''
+
+TEST = '''"""Notebook {stem} at the smoke preset: its CSV has one row per run and consistent counts."""
+import pytest
+
+from conftest import read_csv
+
+pytestmark = pytest.mark.notebook
+
+STEM = "{stem}"
+
+
+def test_{ident}_smoke(run_notebook):
+    df = read_csv(run_notebook(STEM), STEM)
+    assert {{"width", "seed", "final_loss", "converged", "n_attractors", "n_borderline"}} <= set(df.columns)
+    assert not df.duplicated(["width", "seed"]).any()
+    assert ((df.n_attractors >= 0) & (df.n_attractors <= 5)).all()
+'''
+
+
+def make(stem: str, title: str, root: Path = ROOT) -> tuple[Path, Path]:
+    """Write the notebook and its test under ``root`` (the repository); returns their paths."""
+    if not re.fullmatch(r"\d\d_[a-z0-9_]+", stem):
+        raise SystemExit(f"stem={stem!r}: expected NN_lowercase_words, e.g. 14_my_figure")
+    nb_path, test_path = root / "notebooks" / f"{stem}.ipynb", root / "tests" / f"test_nb_{stem}.py"
+    for p in (nb_path, test_path):
+        if p.exists():
+            raise SystemExit(f"{p} exists; pick another name")
+    md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    cells = [
+        md(f"# {title}\n\nWhat the source claims, what is measured here, and **the choices where the source is "
+           "silent** (each a parameter below)."),
+        code(PARAMETERS, metadata={"tags": ["parameters"]}),
+        code(SETUP), md("## Train"), code(TRAIN), md("## Results"), code(ROWS.format(stem=stem)),
+        code(CHECK, metadata={"tags": ["nbval-check-output"]}), md("## Figure"),
+        code(FIGURE.format(stem=stem, title=title.replace('"', "'"))), code(CLAIMS.format(stem=stem)),
+    ]
+    for i, c in enumerate(cells):
+        c["id"] = f"cell-{i:02d}"
+    nb = nbformat.v4.new_notebook(cells=cells, metadata={
+        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "language_info": {"name": "python"}})
+    nbformat.validate(nb)
+    nb_path.write_text(nbformat.writes(nb, version=4) + "\n")
+    test_path.write_text(TEST.format(stem=stem, ident=stem.split("_", 1)[1]))
+    return nb_path, test_path
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 3:
+        raise SystemExit(__doc__)
+    for p in make(sys.argv[1], sys.argv[2]):
+        print(f"wrote {p.relative_to(ROOT)}")
