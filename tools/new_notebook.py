@@ -104,9 +104,10 @@ def make(stem: str, title: str, root: Path = ROOT) -> tuple[Path, Path]:
         md(f"# {title}\n\nWhat the source claims, what is measured here, and **the choices where the source is "
            "silent** (each a parameter below)."),
         code(PARAMETERS, metadata={"tags": ["parameters"]}),
-        code(SETUP), md("## Train"), code(TRAIN), md("## Results"), code(ROWS.format(stem=stem)),
+        code(SETUP), md("## Train"), code(TRAIN), md("## Results"), code(ROWS.replace("{stem}", stem)),
         code(CHECK, metadata={"tags": ["nbval-check-output"]}), md("## Figure"),
-        code(FIGURE.format(stem=stem, title=title.replace('"', "'"))), code(CLAIMS.format(stem=stem)),
+        code(FIGURE.replace("{stem}", stem).replace("{title}", title.replace('"', "'"))),
+        code(CLAIMS.replace("{stem}", stem)),
     ]
     for i, c in enumerate(cells):
         c["id"] = f"cell-{i:02d}"
