@@ -4,26 +4,32 @@ A thin library over PyTorch: models, data, training (single and batched ensemble
 Jacobian spectra (rank shortcut), attractor classification, closed forms, caching and sweeps,
 plotting. See the README for the notebooks that reproduce each paper figure.
 """
-from .attractors import classify_attractors, summarize_attractors
-from .caching import Cache, config_key, default_cache, repo_root
-from .data import (ImageData, cifar10, cifar10_or_standin, image_folder, mnist, photo_patches, random_images,
-                   sphere_points)
-from .dynamics import IterationResult, iterate, nearest, orbit
-from .experiments import (PRESETS, Run, make_config, make_data, build_model, resolve_cifar, resolve_preset, sweep,
-                          setup_notebook, train_batch,
-                          train_runs)
-from .models import ACTIVATIONS, Activation, MLPAutoencoder, MLPEnsemble, default_device, get_activation
+# core: the numerics
+from .core.attractors import classify_attractors, summarize_attractors
+from .core.dynamics import IterationResult, iterate, nearest, orbit
+from .core.models import ACTIVATIONS, Activation, MLPAutoencoder, MLPEnsemble, default_device, get_activation
+from .core.spectra import (cycle_spectral_radius, jacobian, jacobian_eigenvalues, reduced_jacobian, sort_eigenvalues,
+                           spectral_radius)
+from .core.training import (OPTIMIZERS, SCHEDULES, LRSchedule, TrainResult, TrainingDiverged, make_optimizer, train,
+                            train_ensemble)
+# runs: data, configurations, cache, sweeps, notebook set-up
+from .runs.caching import Cache, config_key, default_cache, repo_root
+from .runs.data import (ImageData, cifar10, cifar10_or_standin, image_folder, mnist, photo_patches, random_images,
+                        sphere_points)
+from .runs.experiments import (PRESETS, Run, build_model, make_config, make_data, resolve_cifar, resolve_preset,
+                               setup_notebook, sweep, train_batch, train_runs)
+# plotting: figures and tables written to figures/
 from .plotting import band_plot, count_text, image_grid, save_csv, savefig, set_style
-from .spectra import (cycle_spectral_radius, jacobian, jacobian_eigenvalues, reduced_jacobian, sort_eigenvalues,
-                      spectral_radius)
-from .training import OPTIMIZERS, SCHEDULES, LRSchedule, TrainResult, TrainingDiverged, make_optimizer, train, train_ensemble
 
 __version__ = "0.1.0"
 
-# experiment-specific helpers, as submodules: au.recovery.corrupt(...), au.theory.theorem1_solution(...)
-from . import (attractors, basins, basins2d, caching, claims, cycles, data, dynamics, experiments,  # noqa: E402
-               explicit, flow, homogeneity, losses, models, plotting, recovery, relu_grid, spectra, stepsize, theory,
-               theory_runs, training, validate)
+# the modules, by layer (see the README's layout): au.training.train(...), au.recovery.corrupt(...)
+from .core import (attractors, dynamics, flow, losses, models, spectra, theory, training,  # noqa: E402
+                   validate)
+from .runs import caching, data, experiments, given_data, theory_runs  # noqa: E402
+from .analyses import (basin_maps, claims, cycles, homogeneity, noise_basins, recovery, relu_grid,  # noqa: E402
+                       stepsize)
+from . import plotting  # noqa: E402
 
 # what `from attractor_utils import *` gives, and the names the notebooks call
 __all__ = [
@@ -84,19 +90,19 @@ __all__ = [
     "train_runs",
     "__version__",
     "attractors",
-    "basins",
-    "basins2d",
+    "basin_maps",
     "caching",
     "claims",
     "cycles",
     "data",
     "dynamics",
     "experiments",
-    "explicit",
+    "given_data",
     "flow",
     "homogeneity",
     "losses",
     "models",
+    "noise_basins",
     "plotting",
     "recovery",
     "relu_grid",

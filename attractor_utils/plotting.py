@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .caching import atomic_write_bytes, atomic_write_text, repo_root
+from .runs.caching import atomic_write_bytes, atomic_write_text, repo_root
 
 __all__ = ["set_style", "set_preset", "savefig", "save_csv", "figures_dir", "band_plot", "image_grid", "count_text",
-           "PALETTE"]
+           "annotated_heatmap", "plot_basin_map", "PALETTE"]
 
 PALETTE = "colorblind"
 
@@ -119,3 +120,60 @@ def image_grid(axes, images: np.ndarray, titles=None, cmap: str = "gray") -> Non
                 ax.set_title(titles[i], fontsize=8)
         else:
             ax.axis("off")
+
+
+def annotated_heatmap(ax, values, texts, *, vmax: float, xticklabels: Sequence, yticklabels: Sequence,
+                      xlabel: str | None = None, ylabel: str | None = None, title: str | None = None,
+                      origin: str = "upper", fontsize: float = 8, missing_fontsize: float | None = None,
+                      cmap: str = "viridis", missing_color="0.88", xrotation: float = 0):
+    """A grid of counts: ``values`` (rows, cols) coloured on [0, ``vmax``], each cell written with ``texts[i][j]``
+    (white on the dark half of the scale, black on the light half); NaN cells (e.g. runs that did not converge)
+    are drawn in ``missing_color`` with their text in grey at ``missing_fontsize``. Row ``i`` is drawn at
+    y = i (``origin="lower"``: the first row at the bottom). Returns the image (for a colour bar).
+
+    >>> import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> im = annotated_heatmap(ax, np.array([[1.0, np.nan]]), [["1", "loss 1e-3"]], vmax=5,
+    ...                        xticklabels=["a", "b"], yticklabels=["r"])
+    >>> [t.get_text() for t in ax.texts], [t.get_color() for t in ax.texts]
+    (['1', 'loss 1e-3'], ['w', '0.3'])
+    """
+    values = np.asarray(values, dtype=float)
+    if values.ndim != 2 or np.shape(texts)[:2] != values.shape:
+        raise ValueError(f"values (rows, cols) and texts of the same shape expected; got {values.shape} and "
+                         f"{np.shape(texts)}")
+    im = ax.imshow(values, cmap=plt.get_cmap(cmap).with_extremes(bad=missing_color), vmin=0, vmax=vmax,
+                   aspect="auto", origin=origin)
+    for i in range(values.shape[0]):
+        for j in range(values.shape[1]):
+            v = values[i, j]
+            missing = not np.isfinite(v)
+            _ = ax.text(j, i, texts[i][j], ha="center", va="center",
+                        fontsize=(missing_fontsize or fontsize) if missing else fontsize,
+                        color="0.3" if missing else ("w" if v < vmax / 2 else "k"))
+    ax.set_xticks(range(values.shape[1]), list(xticklabels), rotation=xrotation)
+    ax.set_yticks(range(values.shape[0]), list(yticklabels))
+    ax.grid(False)
+    if xlabel:
+        ax.set_xlabel(xlabel)
+    if ylabel:
+        ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    return im
+
+
+def plot_basin_map(ax, xs: np.ndarray, ys: np.ndarray, label: np.ndarray, colors: Sequence, *,
+                   other_color="lightgray", unconverged_color="black", alpha: float = 0.45) -> None:
+    """Draw a basin map (:func:`attractor_utils.basin_maps.basin_map`'s ``label``, (len(ys)*len(xs),)) as a colour
+    image: group ``g`` (0..k-1) in ``colors[g]``, -1 (``basin_maps.NOT_TRAINING``: another limit) in
+    ``other_color``, -2 (``basin_maps.NOT_CONVERGED``) in ``unconverged_color``."""
+    from matplotlib.colors import ListedColormap, to_rgba
+
+    lab = np.asarray(label).reshape(len(ys), len(xs))
+    k = len(colors)
+    cmap = ListedColormap([to_rgba(unconverged_color), to_rgba(other_color)] + [to_rgba(c) for c in colors])
+    img = lab + 2  # NOT_CONVERGED -> 0, NOT_TRAINING -> 1, group g -> g + 2
+    dx, dy = (xs[1] - xs[0]) / 2, (ys[1] - ys[0]) / 2
+    _ = ax.imshow(img, origin="lower", extent=(xs[0] - dx, xs[-1] + dx, ys[0] - dy, ys[-1] + dy), cmap=cmap,
+                  vmin=-0.5, vmax=k + 1.5, interpolation="nearest", alpha=alpha, aspect="equal")

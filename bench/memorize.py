@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import attractor_utils as au  # noqa: E402
-from attractor_utils.experiments import build_model, make_data, train_kwargs  # noqa: E402
+from attractor_utils.runs.experiments import build_model, make_data, train_kwargs  # noqa: E402
 
 THRESHOLDS = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
 ROUTES = {

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import attractor_utils as au  # noqa: E402
-from attractor_utils.experiments import batch_size  # noqa: E402
-from attractor_utils.losses import fused_loss  # noqa: E402
-from attractor_utils.models import MLPAutoencoder, MLPEnsemble  # noqa: E402
+from attractor_utils.runs.experiments import batch_size  # noqa: E402
+from attractor_utils.core.losses import fused_loss  # noqa: E402
+from attractor_utils.core.models import MLPAutoencoder, MLPEnsemble  # noqa: E402
 
 
 def _sync(dev):
@@ -61,7 +61,7 @@ def train_flops_per_epoch(dim, width, depth, n) -> float:
 
 def train_step(model, X, fused: bool = True):
     """One full-batch Adam epoch as a callable. ``fused=False`` is the step before issue 12: the autograd loss
-    expression; ``fused=True`` is the library's (:func:`attractor_utils.losses.fused_loss`). Both read the loss
+    expression; ``fused=True`` is the library's (:func:`attractor_utils.core.losses.fused_loss`). Both read the loss
     back every epoch, as training on a CPU does."""
     opt = au.make_optimizer(model.parameters(), "adam", 1e-5)
     lf = (lambda out: fused_loss(out, X)) if fused else (lambda out: ((out - X) ** 2).mean(dim=(-2, -1)))
@@ -105,7 +105,7 @@ def bench_shortcut(dev, n_points=100, n_ref=1, full=False):
 
 def bench_batched(dev, widths, depths, Ks, epochs, n=100, dim=3072):
     """Per thesis shape: one model at a time and K-member ensembles, before (autograd loss) and after (fused
-    step), and the chunk size the library chooses (:func:`attractor_utils.experiments.batch_size`)."""
+    step), and the chunk size the library chooses (:func:`attractor_utils.runs.experiments.batch_size`)."""
     X = torch.rand(n, dim, device=dev)
     rows = []
     for w in widths:

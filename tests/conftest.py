@@ -102,7 +102,7 @@ def flow_limit(fig: Path, name: str, df: pd.DataFrame) -> None:
 
 def check_claims(fig: Path, stem: str, n_min: int) -> pd.DataFrame:
     """The closing table exists, has a verdict from the accepted set for every claim, and a measured value."""
-    from attractor_utils.claims import VERDICTS
+    from attractor_utils.analyses.claims import VERDICTS
 
     cl = read_csv(fig, f"{stem}_claims")
     assert len(cl) >= n_min and set(cl.verdict) <= set(VERDICTS)

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import attractor_utils as au
-from attractor_utils.models import MLPAutoencoder
+from attractor_utils.core.models import MLPAutoencoder
 
 BASE = dict(data="sphere", n=2, dim=4, radius=1.0, width=8, activation="tanh", optimizer="gd", lr=0.1,
             max_epochs=5)
@@ -191,18 +191,50 @@ def test_setup_notebook_checks_before_any_work_and_routes_figures_by_preset(monk
     monkeypatch.delenv("ATTRACTOR_PRESET_OVERRIDE", raising=False)
     table = {p: {"seeds": [0], "radii": [1.0]} for p in au.PRESETS}
     with pytest.raises(ValueError, match="seeds"):
-        au.setup_notebook("smoke", table, seeds=[])
+        au.setup_notebook("smoke", table, seeds=[], radii=None)
     with pytest.raises(ValueError, match="activations"):
-        au.setup_notebook("smoke", table, params={"activations": ["bogus"]})
+        au.setup_notebook("smoke", table, params={"activations": ["bogus"]}, seeds=None, radii=None)
     monkeypatch.delenv("ATTRACTOR_FIGURES", raising=False)
     try:
-        au.setup_notebook("smoke", table)
+        au.setup_notebook("smoke", table, seeds=None, radii=None)
         assert plotting.figures_dir() == au.repo_root() / "figures" / "smoke"  # papermill -p preset smoke: not figures/
-        au.setup_notebook("default", table)
+        au.setup_notebook("default", table, seeds=None, radii=None)
         assert plotting.figures_dir() == au.repo_root() / "figures"
         monkeypatch.setenv("ATTRACTOR_FIGURES", str(tmp_path))
-        au.setup_notebook("paper", table)
+        au.setup_notebook("paper", table, seeds=None, radii=None)
         assert plotting.figures_dir() == tmp_path  # an explicit folder wins
+    finally:
+        plotting.set_preset("default")
+
+
+def test_setup_notebook_applies_one_rule_for_parameters_and_presets(monkeypatch, tmp_path):
+    """Rule 1: the environment's preset wins over -p preset. Rule 2: a set parameter wins at every preset, None
+    takes the preset's, and a table setting without its parameter is refused. Rule 3: `follows`."""
+    from attractor_utils import plotting
+
+    monkeypatch.setenv("ATTRACTOR_FIGURES", str(tmp_path))
+    monkeypatch.delenv("ATTRACTOR_PRESET_OVERRIDE", raising=False)
+    table = {"smoke": {"widths": [8], "widths_without_bias": [4]},
+             "default": {"widths": [64], "widths_without_bias": [32]},
+             "paper": {"widths": [128], "widths_without_bias": [128]}}
+    try:
+        with pytest.raises(ValueError, match=r"\['widths_without_bias'\] have no notebook parameter"):
+            au.setup_notebook("smoke", table, widths=[16])
+        for preset in au.PRESETS:  # a set parameter wins at every preset, the follower follows it
+            cfg = au.setup_notebook(preset, table, widths=[16], widths_without_bias=None,
+                                    follows={"widths_without_bias": "widths"})
+            assert cfg["widths"] == cfg["widths_without_bias"] == [16] and cfg["preset"] == preset
+        cfg = au.setup_notebook("default", table, widths=None, widths_without_bias=None,
+                                follows={"widths_without_bias": "widths"})
+        assert (cfg["widths"], cfg["widths_without_bias"]) == ([64], [32])  # nothing set: the preset's, apart
+        cfg = au.setup_notebook("default", table, widths=[16], widths_without_bias=[2],
+                                follows={"widths_without_bias": "widths"})
+        assert cfg["widths_without_bias"] == [2]  # set apart: its own value
+        monkeypatch.setenv("ATTRACTOR_PRESET_OVERRIDE", "smoke")
+        cfg = au.setup_notebook("paper", table, widths=None, widths_without_bias=None)
+        assert cfg["preset"] == "smoke" and cfg["widths"] == [8]
+        with pytest.raises(ValueError, match="follows"):
+            au.setup_notebook("smoke", table, widths=None, widths_without_bias=None, follows={"x": "widths"})
     finally:
         plotting.set_preset("default")
 
@@ -220,7 +252,7 @@ def test_image_folder_names_a_damaged_file(tmp_path):
 @pytest.mark.parametrize("kw,name", [(dict(max_steps=0), "max_steps"), (dict(trials=0), "trials"),
                                      (dict(noise_radius=NAN), "noise_radius"), (dict(success_tol=0.0), "success_tol")])
 def test_basin_success_refuses(kw, name):
-    from attractor_utils import basins
+    from attractor_utils import noise_basins
 
     with pytest.raises(ValueError, match=name):
-        basins.basin_success(_model(), X, **{"noise_radius": 0.1, **kw})
+        noise_basins.basin_success(_model(), X, **{"noise_radius": 0.1, **kw})

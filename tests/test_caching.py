@@ -11,7 +11,7 @@ import pytest
 import torch
 
 import attractor_utils as au
-from attractor_utils.caching import Cache, atomic_write_bytes, config_key
+from attractor_utils.runs.caching import Cache, atomic_write_bytes, config_key
 
 
 def test_key_is_canonical():
@@ -54,7 +54,7 @@ def test_killed_run_never_leaves_a_readable_half_entry(tmp_path):
     reports is complete and loads; entries it does not report are simply absent."""
     script = textwrap.dedent(f"""
         import torch
-        from attractor_utils.caching import Cache
+        from attractor_utils.runs.caching import Cache
         c = Cache({str(tmp_path)!r})
         state = {{"w": torch.randn(3000, 3000)}}   # ~36 MB per entry: writes take a while
         i = 0
@@ -116,7 +116,7 @@ def test_a_damaged_entry_is_named_moved_aside_and_retrained_to_the_same_numbers(
     import warnings
 
     import attractor_utils as au
-    from attractor_utils.caching import CorruptEntryWarning
+    from attractor_utils.runs.caching import CorruptEntryWarning
 
     cfg = au.make_config(data="sphere", n=2, dim=4, radius=1.0, width=16, activation="tanh", optimizer="gd", lr=0.5,
                          max_epochs=30, loss_threshold=1e-12)
@@ -154,7 +154,7 @@ def test_rewriting_an_entry_withdraws_the_old_result_first(tmp_path, monkeypatch
     old result beside the new weights."""
     from pathlib import Path
 
-    import attractor_utils.caching as caching
+    import attractor_utils.runs.caching as caching
 
     c = Cache(tmp_path)
     c.put({"a": 1}, {"v": "old"}, {"w": torch.zeros(3)})

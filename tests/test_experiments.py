@@ -3,8 +3,8 @@ import pytest
 import torch
 
 import attractor_utils as au
-from attractor_utils.caching import Cache
-from attractor_utils.experiments import group_key, make_data
+from attractor_utils.runs.caching import Cache
+from attractor_utils.runs.experiments import group_key, make_data
 
 
 def test_make_config_validates_and_names_the_key():

@@ -6,8 +6,8 @@ import torch
 from torch import nn
 
 import attractor_utils as au
-from attractor_utils.experiments import build_model, make_data, train_kwargs
-from attractor_utils.models import MLPEnsemble
+from attractor_utils.runs.experiments import build_model, make_data, train_kwargs
+from attractor_utils.core.models import MLPEnsemble
 
 
 def _sigmoid_config(n, r, width=200, **kw):

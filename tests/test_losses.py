@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from attractor_utils.losses import LOSSES, fused_loss, loss_fn
+from attractor_utils.core.losses import LOSSES, fused_loss, loss_fn
 
 
 @pytest.mark.parametrize("kind", LOSSES)

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import attractor_utils as au
-from attractor_utils.models import ACTIVATIONS, MLPAutoencoder, MLPEnsemble
+from attractor_utils.core.models import ACTIVATIONS, MLPAutoencoder, MLPEnsemble
 
 
 @pytest.mark.parametrize("name", sorted(ACTIVATIONS))

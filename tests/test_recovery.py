@@ -1,4 +1,4 @@
-"""attractor_utils.recovery: corruption, recovery by iteration vs 1-NN, spurious limits, sequence cycles."""
+"""attractor_utils.analyses.recovery: corruption, recovery by iteration vs 1-NN, spurious limits, sequence cycles."""
 import numpy as np
 import pytest
 import torch

@@ -1,4 +1,4 @@
-"""attractor_utils.relu_grid: grid configurations and the per-run analysis row."""
+"""attractor_utils.analyses.relu_grid: grid configurations and the per-run analysis row."""
 import numpy as np
 import torch
 

@@ -1,5 +1,5 @@
 """Bias-free ReLU networks are positively homogeneous: J(x) x = f(x) at every x, hence a unit
-eigenvalue at every fixed point (attractor_utils.homogeneity)."""
+eigenvalue at every fixed point (attractor_utils.analyses.homogeneity)."""
 import numpy as np
 import pytest
 import torch

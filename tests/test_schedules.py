@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import attractor_utils as au
-from attractor_utils.models import MLPAutoencoder, MLPEnsemble
+from attractor_utils.core.models import MLPAutoencoder, MLPEnsemble
 
 
 def _torch_lrs(make_sched, losses, lr):

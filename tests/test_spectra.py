@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import attractor_utils as au
-from attractor_utils.models import MLPAutoencoder
+from attractor_utils.core.models import MLPAutoencoder
 
 
 def _agree(model, x):

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 import attractor_utils as au
-from attractor_utils.caching import Cache, config_key
-from attractor_utils.experiments import train_batch
+from attractor_utils.runs.caching import Cache, config_key
+from attractor_utils.runs.experiments import train_batch
 
 pytestmark = pytest.mark.slow
 
@@ -89,7 +89,7 @@ def test_killed_sweep_resumes_where_it_stopped(tmp_path):
         import sys
         sys.path.insert(0, {str(Path(__file__).parent)!r})
         import attractor_utils as au
-        from attractor_utils.caching import Cache
+        from attractor_utils.runs.caching import Cache
         from test_sweep_distributed import _configs, logged_train
         fn = lambda b, cache, device=None, progress=False: logged_train(b, cache, device, progress,
                                                                       log={str(log)!r}, pause=1.0)

@@ -8,7 +8,7 @@ import torch
 
 import attractor_utils as au
 from attractor_utils import theory
-from attractor_utils.models import MLPAutoencoder
+from attractor_utils.core.models import MLPAutoencoder
 
 
 def _linear_mlp(A: torch.Tensor) -> MLPAutoencoder:
@@ -119,7 +119,7 @@ def test_cache_rewrite_killed_midway_with_sigkill(tmp_path):
 
     script = textwrap.dedent(f"""
         import sys, torch
-        from attractor_utils.caching import Cache
+        from attractor_utils.runs.caching import Cache
         c = Cache({str(tmp_path)!r})
         i = 0
         while True:

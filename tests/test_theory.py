@@ -4,7 +4,7 @@ import torch
 
 import attractor_utils as au
 from attractor_utils import theory
-from attractor_utils.models import MLPAutoencoder
+from attractor_utils.core.models import MLPAutoencoder
 
 
 def _rank1_net(act, x, k, depth=1, a0=0.5, b0=0.1, c0=0.05):

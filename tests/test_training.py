@@ -4,7 +4,7 @@ import pytest
 import torch
 
 import attractor_utils as au
-from attractor_utils.models import MLPAutoencoder, MLPEnsemble
+from attractor_utils.core.models import MLPAutoencoder, MLPEnsemble
 
 
 def test_train_stops_at_threshold_and_reports_history():

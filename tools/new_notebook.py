@@ -70,7 +70,7 @@ ax.set_title("{title}")
 _ = au.savefig(fig, "{stem}")'''
 
 CLAIMS = '''# the source's claims, measured (computed from the table above, never typed): write a function in
-# attractor_utils/claims.py that returns au.claims.claim(...) rows from `df`, then
+# attractor_utils/analyses/claims.py that returns au.claims.claim(...) rows from `df`, then
 # _ = au.claims.save_claims(au.claims.my_claims(df), "{stem}_claims")'''
 
 TEST = '''"""Notebook {stem} at the smoke preset: its CSV has one row per run and consistent counts."""

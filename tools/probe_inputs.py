@@ -32,8 +32,8 @@ def main(argv=None) -> int:
     import torch
 
     import attractor_utils as au
-    from attractor_utils import basins
-    from attractor_utils.models import MLPAutoencoder
+    from attractor_utils import noise_basins
+    from attractor_utils.core.models import MLPAutoencoder
 
     warnings.simplefilter("ignore")
     print(f"attractor_utils from {Path(au.__file__).parent}")
@@ -103,7 +103,7 @@ def main(argv=None) -> int:
     cases.append(("classify_attractors(inf)", "X", lambda: au.classify_attractors(model(), torch.full((2, 4), INF))))
     for k, v in [("max_steps", 0), ("trials", 0), ("noise_radius", NAN), ("success_tol", 0.0)]:
         cases.append((f"basin_success({k}={v!r})", k,
-                       lambda k=k, v=v: basins.basin_success(model(), X, **{"noise_radius": 0.1, k: v})))
+                       lambda k=k, v=v: noise_basins.basin_success(model(), X, **{"noise_radius": 0.1, k: v})))
     for k, v in [("seeds", []), ("seeds", [0.5]), ("widths", [0]), ("radii", [5, -1]), ("activations", ["bogus"]),
                  ("datasets", ["imagenet"]), ("n_points", 0), ("max_epochs", -5)]:
         table = {p: {"seeds": [0]} for p in au.PRESETS}

@@ -13,7 +13,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from attractor_utils.caching import atomic_write_text  # noqa: E402
+from attractor_utils.runs.caching import atomic_write_text  # noqa: E402
 
 SOURCES = [  # (notebook number prefixes, source as REFERENCES.md names it)
     (("01", "02", "03", "04", "05"), 'Jiang & Pehlevan, "Associative memory in iterated overparameterized sigmoid '

@@ -15,12 +15,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .dynamics import iterate, nearest
-from .models import as_input
+from ..core.dynamics import iterate, nearest
+from ..core.models import as_input
 
 __all__ = ["NOT_TRAINING", "NOT_CONVERGED", "grid2d", "scattered_points", "planar_cycles", "compose",
-           "BasinMap", "basin_map", "voronoi_labels", "voronoi_segments", "disagreement", "vector_field", "distinct_points",
-           "plot_basin_map"]
+           "BasinMap", "basin_map", "voronoi_labels", "voronoi_segments", "disagreement", "vector_field", "distinct_points"]
 
 NOT_TRAINING = -1  # converged, but not to a training point (cycle): a spurious attractor's basin
 NOT_CONVERGED = -2  # did not settle within the step budget (or diverged)
@@ -55,7 +54,7 @@ def planar_cycles(n_cycles: int = 4, cycle_len: int = 4, radius: float = 0.35, s
     """``n_cycles`` cycles of ``cycle_len`` points each: regular polygons of ``radius`` around centres
     on a circle of radius ``spread``, traversed counter-clockwise (cycle j's rotation offset by
     ``phase * j``). Rows are grouped by cycle, element order = cycle order (the convention of
-    :func:`cycles.cycle_next_index`). Returns float64 (n_cycles*cycle_len, 2)."""
+    :func:`attractor_utils.runs.data.cycle_next_index`). Returns float64 (n_cycles*cycle_len, 2)."""
     out = []
     for j in range(n_cycles):
         ang = 2 * np.pi * j / n_cycles + np.pi / n_cycles
@@ -194,18 +193,3 @@ def distinct_points(points: np.ndarray, tol: float = 1e-2) -> tuple[np.ndarray, 
             reps.append(p)
             counts.append(1)
     return (np.array(reps) if reps else np.zeros((0, pts.shape[1]))), np.array(counts, dtype=int)
-
-
-def plot_basin_map(ax, xs: np.ndarray, ys: np.ndarray, label: np.ndarray, colors: Sequence, *,
-                   other_color="lightgray", unconverged_color="black", alpha: float = 0.45) -> None:
-    """Draw a label map (``label`` (len(ys)*len(xs),), groups 0..k-1 plus :data:`NOT_TRAINING` and
-    :data:`NOT_CONVERGED`) as a colour image: group ``g`` in ``colors[g]``."""
-    from matplotlib.colors import ListedColormap, to_rgba
-
-    lab = np.asarray(label).reshape(len(ys), len(xs))
-    k = len(colors)
-    cmap = ListedColormap([to_rgba(unconverged_color), to_rgba(other_color)] + [to_rgba(c) for c in colors])
-    img = lab + 2  # NOT_CONVERGED -> 0, NOT_TRAINING -> 1, group g -> g + 2
-    dx, dy = (xs[1] - xs[0]) / 2, (ys[1] - ys[0]) / 2
-    _ = ax.imshow(img, origin="lower", extent=(xs[0] - dx, xs[-1] + dx, ys[0] - dy, ys[-1] + dy), cmap=cmap,
-                  vmin=-0.5, vmax=k + 1.5, interpolation="nearest", alpha=alpha, aspect="equal")

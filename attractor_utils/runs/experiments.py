@@ -19,12 +19,11 @@ import torch
 from torch import Tensor
 
 from .caching import Cache, config_key, default_cache
-from .cycles import cycle_next_index
-from .data import cifar10, mnist, photo_patches, random_images, sphere_points, DatasetNotFound
-from .flow import FLOW_FIELDS, FLOW_TOL
-from . import validate as V
-from .models import ACTIVATIONS, INITS, PARAMETERIZATIONS, MLPAutoencoder, MLPEnsemble, default_device
-from .training import LOSSES, OPTIMIZERS, SCHEDULES, LRSchedule, TrainResult, train, train_ensemble
+from .data import cifar10, cycle_next_index, mnist, photo_patches, random_images, sphere_points, DatasetNotFound
+from ..core.flow import FLOW_FIELDS, FLOW_TOL
+from ..core import validate as V
+from ..core.models import ACTIVATIONS, INITS, PARAMETERIZATIONS, MLPAutoencoder, MLPEnsemble, default_device
+from ..core.training import LOSSES, OPTIMIZERS, SCHEDULES, LRSchedule, TrainResult, train, train_ensemble
 
 __all__ = [
     "PRESETS",
@@ -493,17 +492,39 @@ def deterministic() -> None:
     torch.use_deterministic_algorithms(True, warn_only=True)
 
 
-def setup_notebook(preset: str, table: dict[str, dict], params: dict | None = None, **overrides) -> dict:
-    """Resolve a notebook's settings, switch torch to deterministic algorithms and set the plotting style.
+def setup_notebook(preset: str, table: dict[str, dict], params: dict | None = None, *,
+                   follows: dict[str, str] | None = None, **overrides) -> dict:
+    """Resolve a notebook's settings by the one rule every notebook follows, switch torch to deterministic
+    algorithms and set the plotting style.
 
-    ``ATTRACTOR_PRESET_OVERRIDE`` (set by ``make test`` for nbval) replaces ``preset``. Figures go to
-    ``figures/`` only at the default preset (``figures/<preset>/`` otherwise, unless ``$ATTRACTOR_FIGURES``
-    says where). The settings, and the further notebook parameters in ``params``, are checked by
-    :func:`check_notebook_params`. Prints the settings in force so every executed notebook records them.
+    The rule (stated in the README):
+
+    1. The preset: ``-p preset ...`` (papermill) sets the ``preset`` parameter; the environment variable
+       ``ATTRACTOR_PRESET_OVERRIDE`` (set by ``make test`` so nbval runs every notebook at ``smoke``) wins over it.
+    2. Every setting of the preset ``table`` is a notebook parameter of the same name, passed in ``overrides``; a
+       parameter left at ``None`` takes the preset's value, any other value wins at every preset.
+    3. ``follows={"b": "a"}``: a parameter ``b`` left at ``None`` takes ``a``'s value when the user set ``a``
+       (e.g. ``widths_without_bias`` follows ``widths``), else the preset's ``b``.
+    4. Parameters outside the table (literals in the parameters cell) are used as they are; those in ``params``
+       are checked by :func:`check_notebook_params` with the settings.
+
+    A table setting without its parameter (rule 2) is refused, naming it, so ``-p name value`` cannot be
+    silently ignored at some preset. Figures go to ``figures/`` only at the default preset
+    (``figures/<preset>/`` otherwise, unless ``$ATTRACTOR_FIGURES`` says where). Prints the settings in force.
     """
-    from .plotting import figures_dir, set_preset, set_style
+    from ..plotting import figures_dir, set_preset, set_style
 
     preset = os.environ.get("ATTRACTOR_PRESET_OVERRIDE") or preset
+    keys = sorted({k for t in table.values() for k in t})
+    unset = [k for k in keys if k not in overrides]
+    if unset:
+        raise ValueError(f"preset settings {unset} have no notebook parameter: add `name = None` to the parameters "
+                         f"cell and pass name=name to setup_notebook (rule 2)")
+    for b, a in (follows or {}).items():
+        if b not in overrides or a not in overrides:
+            raise ValueError(f"follows={{{b!r}: {a!r}}}: both must be notebook parameters passed to setup_notebook")
+        if overrides[b] is None and overrides[a] is not None:
+            overrides[b] = overrides[a]
     cfg = resolve_preset(preset, table, **overrides)
     check_notebook_params(**cfg, **(params or {}))
     cfg["preset"] = preset

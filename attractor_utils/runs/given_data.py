@@ -18,8 +18,8 @@ from torch import Tensor
 
 from .caching import Cache, default_cache
 from .experiments import MODEL_KEYS, TRAIN_KEYS, DEFAULTS, Run, batch_size, build_model, run_result, train_kwargs
-from .models import MLPEnsemble, default_device
-from .training import train, train_ensemble
+from ..core.models import MLPEnsemble, default_device
+from ..core.training import train, train_ensemble
 
 __all__ = ["data_digest", "explicit_config", "train_on"]
 

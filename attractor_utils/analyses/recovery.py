@@ -15,9 +15,9 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from .dynamics import iterate, nearest, orbit
-from .spectra import cycle_spectral_radius, spectral_radius
-from .models import as_input
+from ..core.dynamics import iterate, nearest, orbit
+from ..core.spectra import cycle_spectral_radius, spectral_radius
+from ..core.models import as_input
 
 __all__ = [
     "CORRUPTIONS",

@@ -21,11 +21,15 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import validate as V
+from ..core import validate as V
 from torch import Tensor
 
 __all__ = [
     "ImageData",
+    "check_cycle_len",
+    "cycle_ids",
+    "cycle_next_index",
+    "cycle_targets",
     "sphere_points",
     "random_images",
     "mnist",
@@ -68,6 +72,33 @@ class ImageData:
 
     def __len__(self) -> int:
         return self.X.shape[0]
+
+
+# ----- sequence layout (PNAS Fig. 4): n / L cycles of length L one after the other, i -> (i + 1) mod L in its cycle
+
+def check_cycle_len(n: int, L: int) -> None:
+    if not isinstance(L, (int, np.integer)) or L < 1 or n % L:
+        raise ValueError(f"cycle_len={L!r} must be a positive integer dividing n={n}")
+
+
+def cycle_next_index(n: int, cycle_len: int) -> np.ndarray:
+    """Index of the successor of each of the ``n`` elements: (n,) int."""
+    check_cycle_len(n, cycle_len)
+    idx = np.arange(n).reshape(-1, cycle_len)
+    return np.roll(idx, -1, axis=1).reshape(-1)
+
+
+def cycle_ids(n: int, cycle_len: int) -> np.ndarray:
+    """The cycle each of the ``n`` elements belongs to: (n,) int."""
+    check_cycle_len(n, cycle_len)
+    return np.arange(n) // cycle_len
+
+
+def cycle_targets(X: Tensor, cycle_len: int) -> Tensor:
+    """The sequence-encoding targets ``Y[i] = X[next(i)]``: same shape as ``X`` (n, dim)."""
+    X = torch.as_tensor(X)
+    return X[torch.as_tensor(cycle_next_index(X.shape[0], cycle_len), device=X.device)]
+
 
 
 def _check_n(n, name: str = "n") -> int:

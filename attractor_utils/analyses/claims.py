@@ -10,11 +10,11 @@ import math
 
 import pandas as pd
 
-from .plotting import save_csv
+from ..plotting import save_csv
 
 __all__ = ["VERDICTS", "claim", "graded", "decade_above", "claims_table", "save_claims", "relu_grid_claims", "width_depth_claims",
            "optimizer_claims", "recovery_claims", "flow_limit_claim",
-           "beyond_linear_claims", "basins_claims", "activations_claims", "linear_region_claims", "basins2d_claims",
+           "beyond_linear_claims", "basins_claims", "activations_claims", "linear_region_claims", "basin_maps_claims",
            "sequences_claims", "generalization_claims", "theory_claims"]
 
 VERDICTS = ("agrees", "partly", "disagrees", "not tested")
@@ -294,7 +294,7 @@ def _coarse(x: float) -> str:
 def flow_limit_claim(halving: pd.DataFrame, study: pd.DataFrame | None = None,
                      quantity: str = "largest |eigenvalue|") -> dict:
     """Whether the runs are in the gradient-flow limit the theory assumes, from
-    :func:`attractor_utils.stepsize.halving_check` (and, if given, a :func:`~attractor_utils.stepsize.step_size_study`,
+    :func:`attractor_utils.analyses.stepsize.halving_check` (and, if given, a :func:`~attractor_utils.analyses.stepsize.step_size_study`,
     whose largest fixed gradient-descent step is quoted against the flow)."""
     if not len(halving):
         return claim("The results are in the gradient-flow limit", "the theory is stated for gradient flow",
@@ -403,7 +403,7 @@ def linear_region_claims(df: pd.DataFrame) -> list[dict]:
                   "largest gap to (n - 1) / dim over n; within 0.05 agrees, within 0.15 partly")]
 
 
-def basins2d_claims(df: pd.DataFrame) -> list[dict]:
+def basin_maps_claims(df: pd.DataFrame) -> list[dict]:
     """PNAS Fig. 3 from a notebook-07 table (one row per network seed)."""
     frac = float((df.n_attractors / df.n_points).mean())
     dis = float(df.disagree_share.mean())

@@ -3,7 +3,7 @@
 :func:`grid_configs` builds one configuration per (dataset, depth, width, bias, seed);
 :func:`analyse_run` classifies the training images of one trained run
 (:func:`attractor_utils.classify_attractors`) and adds the homogeneity measurements of
-:mod:`attractor_utils.homogeneity`, returning one tidy row per run and the per-image table.
+:mod:`attractor_utils.analyses.homogeneity`, returning one tidy row per run and the per-image table.
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 import torch
 
-from .attractors import classify_attractors, summarize_attractors
-from .experiments import Run, data_source, make_config
+from ..core.attractors import classify_attractors, summarize_attractors
+from ..runs.experiments import Run, data_source, make_config
 from .homogeneity import eigenvalue_nearest_one, homogeneity_residual
 
 __all__ = ["grid_configs", "analyse_run"]

@@ -13,8 +13,8 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from .experiments import FLOW_TOL, Run, make_config, train_runs
-from .spectra import spectral_radius
+from ..runs.experiments import FLOW_TOL, Run, make_config, train_runs
+from ..core.spectra import spectral_radius
 
 __all__ = ["top_eigenvalue", "mean_top_eigenvalue", "step_size_study", "halving_check", "plot_step_study",
            "step_size_figure"]
@@ -127,7 +127,7 @@ def step_size_figure(study: pd.DataFrame, halving: pd.DataFrame | None, name: st
     ``rel_change`` and optionally ``hue``), against a 2 % line. Returns the figure."""
     import matplotlib.pyplot as plt
 
-    from .plotting import save_csv, savefig
+    from ..plotting import save_csv, savefig
 
     if halving is None:
         fig, ax = plt.subplots(figsize=(6, 3.6))

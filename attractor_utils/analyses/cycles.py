@@ -12,34 +12,11 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from .dynamics import nearest, orbit
-from .spectra import cycle_spectral_radius
+from ..core.dynamics import nearest, orbit
+from ..core.spectra import cycle_spectral_radius
+from ..runs.data import check_cycle_len, cycle_ids, cycle_next_index, cycle_targets  # the layout, kept here for au.cycles.*
 
 __all__ = ["cycle_next_index", "cycle_targets", "cycle_ids", "element_cycle_radii", "noise_cycle_recovery"]
-
-
-def _check(n: int, L: int) -> None:
-    if not isinstance(L, (int, np.integer)) or L < 1 or n % L:
-        raise ValueError(f"cycle_len={L!r} must be a positive integer dividing n={n}")
-
-
-def cycle_next_index(n: int, cycle_len: int) -> np.ndarray:
-    """Index of the successor of each of the ``n`` elements: (n,) int."""
-    _check(n, cycle_len)
-    idx = np.arange(n).reshape(-1, cycle_len)
-    return np.roll(idx, -1, axis=1).reshape(-1)
-
-
-def cycle_ids(n: int, cycle_len: int) -> np.ndarray:
-    """The cycle each of the ``n`` elements belongs to: (n,) int."""
-    _check(n, cycle_len)
-    return np.arange(n) // cycle_len
-
-
-def cycle_targets(X: Tensor, cycle_len: int) -> Tensor:
-    """The sequence-encoding targets ``Y[i] = X[next(i)]``: same shape as ``X`` (n, dim)."""
-    X = torch.as_tensor(X)
-    return X[torch.as_tensor(cycle_next_index(X.shape[0], cycle_len), device=X.device)]
 
 
 def element_cycle_radii(model, X: Tensor, cycle_len: int) -> np.ndarray:
@@ -48,7 +25,7 @@ def element_cycle_radii(model, X: Tensor, cycle_len: int) -> np.ndarray:
     Within a cycle the values agree up to rounding (the products are cyclic permutations)."""
     X = torch.as_tensor(X)
     n = X.shape[0]
-    _check(n, cycle_len)
+    check_cycle_len(n, cycle_len)
     out = np.empty(n)
     for c in range(n // cycle_len):
         seq = X[c * cycle_len:(c + 1) * cycle_len]
@@ -74,7 +51,7 @@ def noise_cycle_recovery(model, X: Tensor, cycle_len: int, starts: Tensor, burn_
     X = torch.as_tensor(X)
     n = X.shape[0]
     L = int(cycle_len)
-    _check(n, L)
+    check_cycle_len(n, L)
     nxt = cycle_next_index(n, L)
     z = orbit(model, torch.as_tensor(starts), int(burn_in))[-1]
     tail = orbit(model, z, L - 1)  # (L, m, dim)

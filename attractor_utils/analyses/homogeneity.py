@@ -12,7 +12,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .spectra import jacobian_eigenvalues
+from ..core.spectra import jacobian_eigenvalues
 
 __all__ = ["jacobian_times_input", "homogeneity_residual", "eigenvalue_nearest_one"]
 

@@ -250,7 +250,7 @@ def train(
     loss is in ``extra["last_loss"]``). ``callback(epoch, loss, model)`` sees every epoch's loss and the
     weights it belongs to, before their update. ``on_diverge``: "warn" (flag and stop), "raise"
     (:class:`TrainingDiverged`).
-    ``optimizer="flow"``: gradient flow with error control (:mod:`attractor_utils.flow`); ``lr`` is not
+    ``optimizer="flow"``: gradient flow with error control (:mod:`attractor_utils.core.flow`); ``lr`` is not
     used (the steps follow from ``flow_tol``), ``max_epochs`` bounds the gradient evaluations, and the
     result's ``extra`` holds the steps taken (``lr``: their median) and the integrator's counts.
     """

@@ -1,5 +1,5 @@
 """Training the exact setting of PNAS Theorems 1-2 and App. C, and comparing it with the closed forms
-of :mod:`attractor_utils.theory`.
+of :mod:`attractor_utils.core.theory`.
 
 One training example ``x`` (dim,), a bias-free MLP in the standard parameterisation with rank-1
 initialisation (``W_in = a0 1 x^T``, ``W_l = c0 1 1^T``, ``W_out = b0 x 1^T``), full-batch gradient
@@ -14,10 +14,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from . import theory
-from .models import MLPAutoencoder
-from .spectra import jacobian_eigenvalues
-from .training import train
+from ..core import theory
+from ..core.models import MLPAutoencoder
+from ..core.spectra import jacobian_eigenvalues
+from ..core.training import train
 
 __all__ = ["train_rank1"]
 

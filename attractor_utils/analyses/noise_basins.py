@@ -9,11 +9,11 @@ from typing import Callable
 import numpy as np
 import torch
 
-from . import validate as V
+from ..core import validate as V
 from torch import Tensor
 
-from .data import sphere_points
-from .dynamics import iterate, nearest
+from ..runs.data import sphere_points
+from ..core.dynamics import iterate, nearest
 
 __all__ = ["fixed_norm_noise", "BasinResult", "basin_success"]
 
