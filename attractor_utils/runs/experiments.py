@@ -47,6 +47,7 @@ __all__ = [
     "check_notebook_params",
     "deterministic",
     "MODEL_KEYS",
+    "sphere_config",
     "TRAIN_KEYS",
     "run_result",
 ]
@@ -217,6 +218,26 @@ def step_settings(optimizer: str = "flow", lr: float | None = None, flow_tol: fl
     return {"optimizer": optimizer, "lr": lr}
 
 
+def sphere_config(*, n: int, dim: int, radius: float, seed: int, width: int, depth: int = 1,
+                  activation: str = "sigmoid", bias: bool = False, dtype: str = "float32", loss_threshold: float,
+                  max_epochs: int, optimizer: str = "flow", lr: float | None = None,
+                  flow_tol: float = FLOW_TOL) -> dict:
+    """The recipe of the sigmoid experiments (notebooks 01-05, 10): ``n`` points drawn on the sphere of ``radius``
+    in R^dim (data seed = ``seed``, also the initialisation seed), an MLP of ``depth`` hidden layers of ``width`` in
+    the NTK parameterisation, the half-sum loss ``(1/2n) sum ||f(x) - x||^2``, trained by gradient flow
+    (``optimizer="flow"``, steps from ``flow_tol``) or a fixed-step optimizer at ``lr``, until
+    ``loss < loss_threshold`` or ``max_epochs`` (gradient evaluations for the flow).
+
+    >>> c = sphere_config(n=5, dim=32, radius=10, seed=1, width=1000, loss_threshold=1e-7, max_epochs=500)
+    >>> (c["data"], c["radius"], c["parameterization"], c["loss"], c["optimizer"], c["data_seed"])
+    ('sphere', 10.0, 'ntk', 'half_sum', 'flow', 1)
+    """
+    return make_config(data="sphere", n=n, dim=dim, radius=float(radius), data_seed=seed, seed=seed, width=int(width),
+                       depth=depth, activation=activation, bias=bias, parameterization="ntk", dtype=dtype,
+                       loss="half_sum", loss_threshold=loss_threshold, max_epochs=max_epochs,
+                       **step_settings(optimizer, lr, flow_tol))
+
+
 def build_model(c: dict, device=None) -> MLPAutoencoder:
     """The (untrained) network of a configuration, initialised by ``c["seed"]``."""
     return MLPAutoencoder(**{k: c[k] for k in MODEL_KEYS}, seed=c["seed"], dtype=getattr(torch, c["dtype"]),
@@ -296,6 +317,31 @@ class Run:
     def lr(self) -> float:
         """The step size: the fixed ``lr``, or for ``optimizer="flow"`` the median step the integrator took."""
         return float(self.result["lr"] if self.config["optimizer"] == "flow" else self.config["lr"])
+
+    def row(self, *fields: str) -> dict:
+        """The named fields of this run, in that order, for a notebook's table row: ``"lr"`` is :attr:`lr`,
+        ``"grad_evals"`` the gradient evaluations (the epochs for a fixed-step optimizer), other names come from
+        the training result (final_loss, epochs, converged, diverged, last_loss, ...) or else the configuration.
+
+        >>> run = Run({"optimizer": "adam", "lr": 1e-3, "width": 8}, None, None, None,
+        ...           {"final_loss": 2e-9, "epochs": 40, "converged": True})
+        >>> run.row("width", "lr", "final_loss", "grad_evals", "converged")
+        {'width': 8, 'lr': 0.001, 'final_loss': 2e-09, 'grad_evals': 40, 'converged': True}
+        """
+        out = {}
+        for f in fields:
+            if f == "lr":
+                out[f] = self.lr
+            elif f == "grad_evals":
+                out[f] = self.result.get("grad_evals", self.result["epochs"])
+            elif f in self.result:
+                out[f] = self.result[f]
+            elif f in self.config:
+                out[f] = self.config[f]
+            else:
+                raise KeyError(f"field {f!r}: not 'lr', 'grad_evals', a result key {sorted(self.result)} or a "
+                               f"configuration key")
+        return out
 
 
 # On a CPU (calibrated by `make bench`, see bench/README.md): a model whose epoch is large enough already runs its
