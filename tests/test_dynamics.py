@@ -91,3 +91,22 @@ def test_classify_returns_the_iteration_limits():
     df, lim = au.classify_attractors(m, X, max_steps=200, iter_tol=1e-8, return_limits=True)
     torch.testing.assert_close(lim, au.iterate(m, X, max_steps=200, tol=1e-8).x)
     assert df.equals(au.classify_attractors(m, X, max_steps=200, iter_tol=1e-8))
+
+
+def test_distinct_points_is_one_rule_for_07_and_12_and_ignores_row_order():
+    from attractor_utils import basin_maps, recovery
+    from attractor_utils.core.dynamics import distinct_points
+
+    g = torch.Generator().manual_seed(0)
+    centres = torch.tensor([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0]], dtype=torch.float64)
+    pts = (centres.repeat_interleave(torch.tensor([4, 2, 5]), 0) + 1e-4 * torch.randn(11, 2, generator=g,
+                                                                                       dtype=torch.float64))
+    reps, counts = distinct_points(pts, 1e-2)
+    assert counts.tolist() == [4, 2, 5] and np.allclose(reps, centres, atol=1e-3)
+    perm = torch.randperm(11, generator=g)
+    assert sorted(distinct_points(pts[perm], 1e-2)[1].tolist()) == [2, 4, 5]
+    # a chain whose ends are farther apart than tol is one group (single linkage), whatever the order
+    chain = torch.tensor([[0.0, 0.0], [0.0, 0.011], [0.0, 0.0055]], dtype=torch.float64)
+    assert distinct_points(chain, 0.01)[1].tolist() == [3]
+    assert basin_maps.distinct_points is distinct_points and recovery.count_distinct(pts, 1e-2) == 3
+    assert distinct_points(np.zeros((0, 2)), 0.1)[0].shape == (0, 2)

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..core.dynamics import iterate, nearest
+from ..core.dynamics import distinct_points, iterate, nearest  # distinct_points re-exported: one rule for 07 and 12
 from ..core.models import as_input
 
 __all__ = ["NOT_TRAINING", "NOT_CONVERGED", "grid2d", "scattered_points", "planar_cycles", "compose",
@@ -176,20 +176,3 @@ def vector_field(f: Callable[[Tensor], Tensor], points: Tensor) -> np.ndarray:
     P = torch.as_tensor(points)
     Pm = as_input(f, P)
     return (f(Pm).double() - Pm.double()).cpu().numpy()
-
-
-def distinct_points(points: np.ndarray, tol: float = 1e-2) -> tuple[np.ndarray, np.ndarray]:
-    """Greedy clustering: representatives of ``points`` (N, dim) at least ``tol`` apart, and how many
-    points each stands for. Used to count distinct spurious limits. Returns ``(reps (k, dim), counts (k,))``."""
-    pts = np.asarray(points, dtype=float).reshape(-1, np.asarray(points).shape[-1] if np.size(points) else 2)
-    reps: list[np.ndarray] = []
-    counts: list[int] = []
-    for p in pts:
-        for j, r in enumerate(reps):
-            if np.linalg.norm(p - r) < tol:
-                counts[j] += 1
-                break
-        else:
-            reps.append(p)
-            counts.append(1)
-    return (np.array(reps) if reps else np.zeros((0, pts.shape[1]))), np.array(counts, dtype=int)

@@ -15,9 +15,11 @@ import pandas as pd
 import torch
 from torch import Tensor
 
-from ..core.dynamics import iterate, nearest, orbit
+from ..core.dynamics import distinct_points, iterate, nearest, orbit
 from ..core.spectra import cycle_spectral_radius, spectral_radius
 from ..core.models import as_input
+from ..runs.data import check_cycle_len, cycle_next_index
+from .cycles import noise_cycle_recovery
 
 __all__ = [
     "CORRUPTIONS",
@@ -135,16 +137,9 @@ def random_starts(kind: str, n: int, dim: int, seed: int = 0, std: float = 1.0, 
 
 
 def count_distinct(points: Tensor, tol: float) -> int:
-    """Number of clusters among the rows of ``points`` (m, dim) when rows closer than ``tol`` are merged
-    (single linkage, Euclidean)."""
-    P = torch.as_tensor(points).detach().double().cpu()
-    m = P.shape[0]
-    if m == 0:
-        return 0
-    D = torch.cdist(P, P).numpy() < tol
-    from scipy.sparse.csgraph import connected_components
-
-    return int(connected_components(D, directed=False)[0])
+    """Number of distinct points among the rows of ``points`` (m, dim): rows closer than ``tol`` are one
+    (single linkage, Euclidean; :func:`attractor_utils.dynamics.distinct_points`)."""
+    return len(distinct_points(points, tol)[1])
 
 
 def search_limits(model, X_train: Tensor, starts: Mapping[str, Tensor], *, max_steps: int = 1000,
@@ -198,12 +193,10 @@ def sequence_recovery(model, X: Tensor, cycle_len: int, *, laps: int = 3, match_
     """
     X = torch.as_tensor(X)
     n = X.shape[0]
-    L = int(cycle_len)
-    if L < 1 or n % L:
-        raise ValueError(f"cycle_len={cycle_len!r} must divide n={n}")
+    L = cycle_len
+    check_cycle_len(n, L)
     Xd = as_input(model, X)
-    nxt = np.arange(n).reshape(-1, L)
-    nxt = np.roll(nxt, -1, axis=1).reshape(-1)
+    nxt = cycle_next_index(n, L)
     one_step = torch.linalg.vector_norm(model(Xd).double() - Xd[torch.as_tensor(nxt)].double(), dim=-1).cpu().numpy()
     starts = Xd[::L]  # first element of every cycle, (n/L, dim)
     orb = orbit(model, starts, laps * L)[-L:]  # (L, n_cycles, dim): x at steps (laps-1)L+1 .. laps*L
@@ -224,8 +217,8 @@ def sequence_recovery(model, X: Tensor, cycle_len: int, *, laps: int = 3, match_
         per["recovered"][c * L:(c + 1) * L] = rho < 1 and ok
     if noise_starts is not None:
         b = laps * L if burn_in is None else int(burn_in)
-        z = orbit(model, torch.as_tensor(noise_starts), b)[-1]
-        tail = orbit(model, z, L - 1).reshape(-1, X.shape[1])  # (L * m, dim)
+        _, tail = noise_cycle_recovery(model, X, L, noise_starts, burn_in=b, match_tol=match_tol)
+        tail = tail.reshape(-1, X.shape[1])  # (L * m, dim): the last L iterates of every start
         fin = torch.isfinite(tail).all(dim=-1).cpu()
         if fin.any():
             idx, dist = nearest(tail[fin.to(tail.device)], X)

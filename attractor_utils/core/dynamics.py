@@ -11,7 +11,7 @@ from . import validate as V
 from .models import as_input
 from torch import Tensor
 
-__all__ = ["IterationResult", "iterate", "nearest", "orbit"]
+__all__ = ["IterationResult", "distinct_points", "iterate", "nearest", "orbit"]
 
 
 @dataclass
@@ -151,3 +151,27 @@ def nearest(points: Tensor, reference: Tensor) -> tuple[np.ndarray, np.ndarray]:
     D = torch.cdist(P, R, compute_mode="donot_use_mm_for_euclid_dist")
     d, i = D.min(dim=1)
     return i.numpy(), d.numpy()
+
+
+def distinct_points(points, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct points among the rows of ``points`` (m, dim), for counting distinct limits: rows closer than
+    ``tol`` (Euclidean, float64) are merged, transitively (single linkage, so the answer does not depend on the
+    order of the rows). Returns ``(reps (k, dim), counts (k,))``: each group's first row, in order of first
+    appearance, and how many rows it stands for.
+
+    >>> reps, counts = distinct_points([[0.0, 0.0], [1.0, 0.0], [0.0, 0.005], [0.0, 0.011]], tol=0.01)
+    >>> reps.tolist(), counts.tolist()
+    ([[0.0, 0.0], [1.0, 0.0]], [3, 1])
+    """
+    from scipy.sparse.csgraph import connected_components
+
+    P = points.detach() if isinstance(points, Tensor) else torch.as_tensor(np.asarray(points, dtype=np.float64))
+    P = P.to(torch.float64).cpu()
+    P = P.reshape(-1, P.shape[-1] if P.dim() > 1 else 2)
+    if P.shape[0] == 0:
+        return np.zeros((0, P.shape[1])), np.zeros(0, dtype=int)
+    close = torch.cdist(P, P, compute_mode="donot_use_mm_for_euclid_dist").numpy() < tol
+    _, label = connected_components(close, directed=False)
+    _, first, counts = np.unique(label, return_index=True, return_counts=True)
+    order = np.argsort(first)
+    return P.numpy()[first[order]], counts[order].astype(int)
