@@ -40,19 +40,16 @@ cfg = au.setup_notebook(preset, {
     "paper":   {"seeds": list(range(10)), "widths": [100, 1000, 10000]},
 }, seeds=seeds, widths=widths)'''
 
-TRAIN = '''configs = [au.make_config(data="sphere", n=5, dim=dim, radius=radius, data_seed=s, seed=s, width=w, depth=1,
-                          activation=activation, bias=False, parameterization="ntk", loss="half_sum",
-                          loss_threshold=loss_threshold, max_epochs=max_epochs,
-                          **au.experiments.step_settings("flow"))
+TRAIN = '''configs = [au.experiments.sphere_config(n=5, dim=dim, radius=radius, seed=s, width=w, activation=activation,
+                                        loss_threshold=loss_threshold, max_epochs=max_epochs)
            for w in cfg["widths"] for s in cfg["seeds"]]
 runs = au.train_runs(configs)   # cached in .cache/: a re-run does not retrain'''
 
 ROWS = '''rows = []
 for run in runs:
     cls = au.classify_attractors(run.model, run.X)
-    rows.append({"width": run.config["width"], "seed": run.config["seed"], "lr": run.lr,
-                 "final_loss": run.result["final_loss"], "epochs": run.result["epochs"],
-                 "converged": run.result["converged"], **au.summarize_attractors(cls)})
+    rows.append({**run.row("width", "seed", "lr", "final_loss", "epochs", "converged"),
+                 **au.summarize_attractors(cls)})
 df = pd.DataFrame(rows)
 au.save_csv(df, "{stem}")
 df.head()'''
