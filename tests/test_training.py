@@ -223,3 +223,17 @@ def test_check_every_is_validated_and_needs_no_host_values():
     assert res[0].extra["check_every"] == 1
     res = au.train_ensemble(ens, X, max_epochs=5, progress=False, check_every=10)
     assert res[0].extra["check_every"] == 10
+
+
+def test_train_ensemble_takes_trains_settings_with_its_defaults():
+    """train_ensemble's settings are train's keywords: same defaults, unknown names refused by name."""
+    import inspect
+
+    from attractor_utils.core.training import _train_settings  # the helper under test, in its own module
+
+    defaults = {n: p.default for n, p in inspect.signature(au.train).parameters.items()
+                if p.kind is p.KEYWORD_ONLY and n != "callback"}
+    assert _train_settings({}) == defaults and _train_settings({"lr": 0.5})["lr"] == 0.5
+    ens = MLPEnsemble.from_seeds([0], dim=5, width=8, depth=1, activation="tanh")
+    with pytest.raises(TypeError, match=r"\['lr_typo'\]; accepted: \['optimizer', 'lr'"):
+        au.train_ensemble(ens, au.sphere_points(3, 5, 1.0, seed=0), lr_typo=1e-3)

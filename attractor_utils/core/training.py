@@ -14,6 +14,7 @@ stored ``final_loss`` is then the loss of the weights kept.
 """
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -329,30 +330,28 @@ def train(
     return TrainResult(hist, converged, diverged, epoch, final, extra)
 
 
+def _train_settings(given: dict) -> dict:
+    """:func:`train`'s keyword settings (all but ``callback``) with its defaults, ``given`` applied on top."""
+    params = inspect.signature(train).parameters
+    names = [n for n, p in params.items() if p.kind is p.KEYWORD_ONLY and n != "callback"]
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise TypeError(f"train_ensemble: unknown setting(s) {unknown}; accepted: {names}")
+    return {n: given.get(n, params[n].default) for n in names}
+
+
 def train_ensemble(
     ens: MLPEnsemble,
     X: Tensor,
     Y: Tensor | None = None,
     *,
-    optimizer: str = "adam",
-    lr: float = 1e-4,
-    loss: str = "mse",
-    loss_threshold: float = 1e-8,
-    max_epochs: int = 10_000,
-    momentum: float = 0.9,
-    weight_decay: float = 5e-4,
-    schedule: str = "constant",
-    lr_min: float = 0.0,
-    plateau_patience: int = 200,
-    plateau_factor: float = 0.5,
-    keep_best: bool = False,
-    flow_tol: float = FLOW_TOL,
     callback: Callable[[int, np.ndarray, nn.Module], None] | None = None,
-    on_diverge: str = "warn",
-    progress: bool = True,
-    check_every: int | None = None,
+    **settings,
 ) -> list[TrainResult]:
     """Train every member of ``ens`` as if alone, in one batched computation.
+
+    ``settings``: the keyword arguments of :func:`train` (optimizer, lr, loss, loss_threshold, max_epochs, ...,
+    check_every), with its defaults; an unknown name is refused, naming the accepted ones.
 
     ``X``: (n, dim) shared by all members, or (K, n, dim) one data set per member. Returns one
     :class:`TrainResult` per member. A member that reaches its threshold, or diverges, is frozen
@@ -371,6 +370,12 @@ def train_ensemble(
     """
     if not isinstance(ens, MLPEnsemble):
         raise TypeError("train_ensemble needs an MLPEnsemble")
+    o = _train_settings(settings)
+    optimizer, lr, loss, loss_threshold, max_epochs = o["optimizer"], o["lr"], o["loss"], o["loss_threshold"], \
+        o["max_epochs"]
+    momentum, weight_decay, schedule, lr_min = o["momentum"], o["weight_decay"], o["schedule"], o["lr_min"]
+    plateau_patience, plateau_factor, keep_best = o["plateau_patience"], o["plateau_factor"], o["keep_best"]
+    flow_tol, on_diverge, progress, check_every = o["flow_tol"], o["on_diverge"], o["progress"], o["check_every"]
     if on_diverge not in ("warn", "raise"):
         raise ValueError(f"on_diverge={on_diverge!r}; accepted values: ['warn', 'raise']")
     if optimizer == "flow":
