@@ -3,12 +3,13 @@ import pytest
 import torch
 
 from attractor_utils import given_data
+from attractor_utils.runs.data import cycle_targets
 from attractor_utils.runs.caching import Cache
 
 
 def test_train_on_caches_and_batches(tmp_path):
     X = torch.tensor([[0.5, -0.2], [-0.3, 0.4]])
-    Y = cycles.cycle_targets(X, 2)
+    Y = cycle_targets(X, 2)
     cache = Cache(tmp_path)
     kw = dict(width=32, depth=1, activation="tanh", lr=1e-2, loss_threshold=1e-4, max_epochs=3000)
     runs = given_data.train_on(X, Y, seeds=[0, 1], cache=cache, progress=False, **kw)
