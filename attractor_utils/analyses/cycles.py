@@ -16,7 +16,8 @@ from ..core.dynamics import nearest, orbit
 from ..core.spectra import cycle_spectral_radius
 from ..runs.data import check_cycle_len, cycle_ids, cycle_next_index, cycle_targets  # the layout, kept here for au.cycles.*
 
-__all__ = ["cycle_next_index", "cycle_targets", "cycle_ids", "element_cycle_radii", "noise_cycle_recovery"]
+__all__ = ["cycle_next_index", "cycle_targets", "cycle_ids", "element_cycle_radii", "noise_cycle_recovery",
+           "orbit_tail"]
 
 
 def element_cycle_radii(model, X: Tensor, cycle_len: int) -> np.ndarray:
@@ -32,6 +33,14 @@ def element_cycle_radii(model, X: Tensor, cycle_len: int) -> np.ndarray:
         for j in range(cycle_len):
             out[c * cycle_len + j] = cycle_spectral_radius(model, torch.roll(seq, -j, dims=0))
     return out
+
+
+@torch.no_grad()
+def orbit_tail(model, starts: Tensor, burn_in: int, length: int) -> Tensor:
+    """The iterates ``burn_in, ..., burn_in + length - 1`` of ``model`` from each row of ``starts`` (m, dim):
+    (length, m, dim), where an orbit settled onto a cycle of that length is read once round."""
+    z = orbit(model, torch.as_tensor(starts), int(burn_in))[-1]
+    return orbit(model, z, length - 1)
 
 
 @torch.no_grad()
@@ -53,8 +62,7 @@ def noise_cycle_recovery(model, X: Tensor, cycle_len: int, starts: Tensor, burn_
     L = int(cycle_len)
     check_cycle_len(n, L)
     nxt = cycle_next_index(n, L)
-    z = orbit(model, torch.as_tensor(starts), int(burn_in))[-1]
-    tail = orbit(model, z, L - 1)  # (L, m, dim)
+    tail = orbit_tail(model, starts, int(burn_in), L)  # (L, m, dim)
     m = tail.shape[1]
     T = tail.detach().double().cpu()
     fin = torch.isfinite(T).all(dim=-1)  # (L, m)

@@ -19,7 +19,7 @@ from ..core.dynamics import distinct_points, iterate, nearest, orbit
 from ..core.spectra import cycle_spectral_radius, spectral_radius
 from ..core.models import as_input
 from ..runs.data import check_cycle_len, cycle_next_index
-from .cycles import noise_cycle_recovery
+from .cycles import orbit_tail
 
 __all__ = [
     "CORRUPTIONS",
@@ -217,8 +217,7 @@ def sequence_recovery(model, X: Tensor, cycle_len: int, *, laps: int = 3, match_
         per["recovered"][c * L:(c + 1) * L] = rho < 1 and ok
     if noise_starts is not None:
         b = laps * L if burn_in is None else int(burn_in)
-        _, tail = noise_cycle_recovery(model, X, L, noise_starts, burn_in=b, match_tol=match_tol)
-        tail = tail.reshape(-1, X.shape[1])  # (L * m, dim): the last L iterates of every start
+        tail = orbit_tail(model, noise_starts, b, L).reshape(-1, X.shape[1])  # (L * m, dim)
         fin = torch.isfinite(tail).all(dim=-1).cpu()
         if fin.any():
             idx, dist = nearest(tail[fin.to(tail.device)], X)
