@@ -119,3 +119,11 @@ def test_bad_method_and_shape():
         au.jacobian_eigenvalues(m, torch.zeros(2, 4), method="power")
     with pytest.raises(ValueError, match=r"expected \(n, 4\)"):
         au.spectral_radius(m, torch.zeros(2, 3))
+
+
+def test_spectral_radius_below_the_iterative_size_is_the_full_route_bit_for_bit():
+    """`au.spectral_radius(model, X)` for m < ITERATIVE_MIN_SIZE: exactly the numbers of the full decomposition."""
+    m = MLPAutoencoder(64, au.spectra.ITERATIVE_MIN_SIZE - 1, 2, activation="relu", seed=0)
+    x = torch.rand(5, 64)
+    assert torch.equal(au.spectral_radius(m, x), au.jacobian_eigenvalues(m, x).abs().amax(-1))
+    assert torch.equal(au.spectral_radius(m, x, method="dense"), au.spectral_radius(m, x, method="shortcut"))

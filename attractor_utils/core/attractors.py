@@ -9,11 +9,11 @@ from . import validate as V
 from torch import Tensor
 
 from .dynamics import iterate, nearest
-from .spectra import spectral_radius
+from .spectra import SPECTRAL_METHODS, spectral_radius
 from .models import as_input
 
 __all__ = ["classify_attractors", "summarize_attractors", "BORDERLINE_RADIUS", "BORDERLINE_DISTANCE",
-           "BORDERLINE_STEPS"]
+           "BORDERLINE_STEPS", "EXACT_SAFETY"]
 
 # A verdict is borderline (could flip on another machine, whose float32 training ends a few ulps elsewhere)
 # when its deciding value lies this close to the threshold:
@@ -21,6 +21,10 @@ BORDERLINE_RADIUS = 1e-3  # |spectral radius - eig_threshold| below this (absolu
 BORDERLINE_DISTANCE = 0.1  # |distance of the limit to the point - fixed_point_tol| below this x fixed_point_tol
 BORDERLINE_STEPS = 10.0  # the iteration settled in the last 20 % of max_steps, or stopped unsettled with a
 # last step within this factor of iter_tol
+# A spectral radius from the iterative route (spectra.spectral_radius) is used only this far (absolute) outside the
+# band |radius - eig_threshold| < BORDERLINE_RADIUS and from 1; inside, the point gets the full decomposition, so
+# every verdict is the full route's (spectra.EXACT_MARGIN = BORDERLINE_RADIUS + EXACT_SAFETY is the same rule)
+EXACT_SAFETY = 1e-3
 
 
 def classify_attractors(
@@ -58,14 +62,29 @@ def classify_attractors(
     - ``borderline``: the same, for points whose iteration ended nearest to themselves: those whose
       *attractor* verdict can flip (a point whose iteration goes elsewhere is no attractor either way).
 
+    ``method``: how the spectral radii are computed (:func:`attractor_utils.spectral_radius`): ``"auto"`` (default:
+    for MLPs the iterative route from ``min(dim, width) >= spectra.ITERATIVE_MIN_SIZE``, full decompositions below;
+    autograd for other maps), ``"iterative"``, ``"dense"``, ``"shortcut"``, ``"autograd"``. Every verdict and
+    borderline flag is the same whichever is used: a radius within ``BORDERLINE_RADIUS + EXACT_SAFETY`` of
+    ``eig_threshold``, of ``eig_threshold - eig_tol`` or of 1 (``n_radius_below_1``), and every radius the iterative
+    route cannot certify, comes from the full decomposition; elsewhere the iterative radius agrees with it to about
+    1e-10 relative.
+
     Distances are Euclidean, in data units. Returns one row per example, indexed 0..n-1; with
     ``return_limits`` also the (n, dim) tensor of the iterations' end points, so callers need not iterate again.
     """
     X = V.points("X", X)
+    method = V.choice("method", method, SPECTRAL_METHODS)
+    max_steps = V.integer("max_steps", max_steps, 0)
+    iter_tol = V.real("iter_tol", iter_tol, 0, lo_open=True)
+    fixed_point_tol = V.real("fixed_point_tol", fixed_point_tol, 0, lo_open=True)
+    eig_threshold = V.real("eig_threshold", eig_threshold)
+    eig_tol = V.real("eig_tol", eig_tol, 0)
     Xm = as_input(model, X)
     with torch.no_grad():
         one_step = torch.linalg.vector_norm(model(Xm).double() - Xm.double(), dim=-1).cpu().numpy()
-    rho = spectral_radius(model, X, method=method).cpu().numpy()
+    rho = spectral_radius(model, X, method=method, exact_near=(eig_threshold - eig_tol, eig_threshold, 1.0),
+                          exact_margin=BORDERLINE_RADIUS + EXACT_SAFETY).cpu().numpy()
     it = iterate(model, Xm, max_steps=max_steps, tol=iter_tol)
     idx, dist = nearest(it.x, X)
     self_dist = torch.linalg.vector_norm(it.x.double().cpu() - X.double().cpu(), dim=-1).numpy()
