@@ -11,6 +11,21 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 
+# Hypothesis profiles for the property tests (tests/test_properties_*.py), chosen by $HYPOTHESIS_PROFILE:
+# "ci" (the default): 25 examples per property, the same ones on every run (derandomize), no per-example deadline
+# (a loaded 2-core machine is slow, not wrong); "dev": 300 fresh random examples per property, to hunt for bugs.
+# Neither keeps an example database: a failure prints the @reproduce_failure line that replays it.
+try:
+    from hypothesis import HealthCheck, settings as _hyp_settings
+except ImportError:  # the property tests then fail to import, with the reason; every other test still runs
+    pass
+else:
+    _hyp_settings.register_profile("ci", max_examples=25, deadline=None, derandomize=True, database=None,
+                                   print_blob=True, suppress_health_check=[HealthCheck.too_slow])
+    _hyp_settings.register_profile("dev", max_examples=300, deadline=None, database=None, print_blob=True,
+                                   suppress_health_check=[HealthCheck.too_slow])
+    _hyp_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
 
 @pytest.fixture(autouse=True)
 def _seeded():
@@ -42,9 +57,20 @@ def nb_outdir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def run_notebook(nb_outdir):
     """``run_notebook(stem, **params)`` executes notebooks/<stem>.ipynb with papermill at the smoke
-    preset (figures, CSVs and cache in a temp folder) and returns that figures folder. Results are
-    memoised per (stem, params) for the session so several tests can read one run."""
+    preset (figures base, cache in a temp folder), as ``make figures`` does (inline figures, IPC kernel), and returns
+    the folder its figures and CSVs went to, which holds the executed notebook too: ``<base>/smoke`` for the committed
+    settings, ``<base>/smoke/variants/<stem>--<name>=<value>...`` for a run with params (README, *Where things land*).
+    Results are memoised per (stem, params) for the session so several tests can read one run."""
+    import shutil
+    import tempfile
+
+    import sys
+
     import papermill as pm
+
+    if str(ROOT) not in sys.path:  # tools/ is imported from the checkout
+        sys.path.insert(0, str(ROOT))
+    from tools.run_notebooks import KERNEL_ENV, kernel_config
 
     done: dict = {}
 
@@ -54,22 +80,29 @@ def run_notebook(nb_outdir):
             return done[key]
         fig = nb_outdir / f"{stem}-{len(done)}"
         fig.mkdir(parents=True)
-        env_keep = {k: os.environ.get(k) for k in ("ATTRACTOR_FIGURES", "ATTRACTOR_CACHE", "ATTRACTOR_PRESET_OVERRIDE")}
+        env_keep = {k: os.environ.get(k) for k in ("ATTRACTOR_FIGURES", "ATTRACTOR_CACHE", "ATTRACTOR_PRESET_OVERRIDE",
+                                                   *KERNEL_ENV)}
         os.environ["ATTRACTOR_FIGURES"] = str(fig)
         os.environ["ATTRACTOR_CACHE"] = str(nb_outdir / "cache")
         os.environ.pop("ATTRACTOR_PRESET_OVERRIDE", None)
+        os.environ.update(KERNEL_ENV)
         try:
-            pm.execute_notebook(str(NOTEBOOKS / f"{stem}.ipynb"), str(fig / f"{stem}.ipynb"),
-                                parameters={"preset": "smoke", **params}, kernel_name="python3",
-                                cwd=str(NOTEBOOKS), progress_bar=False)
+            with tempfile.TemporaryDirectory(prefix="kernels-") as sockets:
+                pm.execute_notebook(str(NOTEBOOKS / f"{stem}.ipynb"), str(fig / f"{stem}.ipynb"),
+                                    parameters={"preset": "smoke", **params}, kernel_name="python3",
+                                    cwd=str(NOTEBOOKS), progress_bar=False, config=kernel_config(Path(sockets)))
+            wrote = {p.parent for p in fig.rglob(f"{stem}*") if p.is_file() and p.parent != fig}
+            assert len(wrote) == 1, f"{stem} wrote to {sorted(wrote)}; expected one folder under {fig}"
+            out = wrote.pop()
+            shutil.move(str(fig / f"{stem}.ipynb"), str(out / f"{stem}.ipynb"))
         finally:
             for k, v in env_keep.items():
                 if v is None:
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = v
-        done[key] = fig
-        return fig
+        done[key] = out
+        return out
 
     return _run
 

@@ -195,16 +195,16 @@ def test_setup_notebook_checks_before_any_work_and_routes_figures_by_preset(monk
     with pytest.raises(ValueError, match="activations"):
         au.setup_notebook("smoke", table, params={"activations": ["bogus"]}, seeds=None, radii=None)
     monkeypatch.delenv("ATTRACTOR_FIGURES", raising=False)
-    try:
+    try:  # not called from a notebook: its settings cannot be checked, so never the committed folders (test_routing)
         au.setup_notebook("smoke", table, seeds=None, radii=None)
-        assert plotting.figures_dir() == au.repo_root() / "figures" / "smoke"  # papermill -p preset smoke: not figures/
+        assert plotting.figures_dir() == au.repo_root() / "figures" / "smoke" / "variants" / plotting.UNIDENTIFIED
         au.setup_notebook("default", table, seeds=None, radii=None)
-        assert plotting.figures_dir() == au.repo_root() / "figures"
+        assert plotting.figures_dir() == au.repo_root() / "figures" / "variants" / plotting.UNIDENTIFIED
         monkeypatch.setenv("ATTRACTOR_FIGURES", str(tmp_path))
         au.setup_notebook("paper", table, seeds=None, radii=None)
-        assert plotting.figures_dir() == tmp_path  # an explicit folder wins
+        assert plotting.figures_dir() == tmp_path / "paper" / "variants" / plotting.UNIDENTIFIED  # the base moves
     finally:
-        plotting.set_preset("default")
+        plotting.set_output_dir(None)
 
 
 def test_setup_notebook_applies_one_rule_for_parameters_and_presets(monkeypatch, tmp_path):
@@ -236,7 +236,7 @@ def test_setup_notebook_applies_one_rule_for_parameters_and_presets(monkeypatch,
         with pytest.raises(ValueError, match="follows"):
             au.setup_notebook("smoke", table, widths=None, widths_without_bias=None, follows={"x": "widths"})
     finally:
-        plotting.set_preset("default")
+        plotting.set_output_dir(None)
 
 
 def test_image_folder_names_a_damaged_file(tmp_path):

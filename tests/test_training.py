@@ -138,8 +138,9 @@ def test_ensemble_and_lone_runs_agree_at_the_epoch_budget(max_epochs):
 
 
 def test_progress_bar_ends_full_when_a_run_converges_early(monkeypatch):
-    """A bar closed below its total is drawn red (interrupted) in JupyterLab; a converged run ends it full."""
-    import tqdm.auto
+    """A bar closed below its total reads as interrupted; a converged run ends it full (every bar goes through
+    training.progress_hook)."""
+    from attractor_utils.core import training
 
     closed = []
 
@@ -159,7 +160,7 @@ def test_progress_bar_ends_full_when_a_run_converges_early(monkeypatch):
         def close(self):
             closed.append((self.n, self.total))
 
-    monkeypatch.setattr(tqdm.auto, "tqdm", Bar)
+    monkeypatch.setattr(training, "progress_hook", lambda total, desc: Bar(total))
     X = au.sphere_points(2, 4, 1.0, seed=0)
     tr = au.train(MLPAutoencoder(4, 16, 1, activation="tanh", seed=0), X, optimizer="adam", lr=1e-2,
                   loss_threshold=1e-3, max_epochs=5000, progress=True)

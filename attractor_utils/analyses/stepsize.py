@@ -95,13 +95,19 @@ def halving_check(configs: Sequence[dict], measure: Callable[[Run], float], fact
 
 
 def plot_step_study(ax, df: pd.DataFrame, ylabel: str, title: str | None = None) -> None:
-    """The quantity against the step (log x): gradient descent as a line, the flow as stars, and a 1 %
-    band around the flow at its finest tolerance; unconverged runs drawn hollow."""
+    """The quantity against the step (log x, ticks at the fixed steps, written plainly): gradient descent as a line,
+    the flow as stars, and a 1 % band around the flow at its finest tolerance (shaded, edged by dotted lines, never
+    filling the axes); unconverged runs drawn hollow. The legend goes below the axes, off the data."""
+    from matplotlib.ticker import NullFormatter, NullLocator
+
     gd = df[df.method == "gd"].sort_values("lr")
     fl = df[df.method == "flow"].sort_values("flow_tol")
+    values = list(df.value.astype(float))
     if len(fl):
         ref = float(fl.iloc[0].value)
-        ax.axhspan(ref * 0.99, ref * 1.01, color="0.85", lw=0, label="flow limit $\\pm$1 %")
+        lo, hi = ref * 0.99, ref * 1.01
+        ax.axhspan(lo, hi, facecolor="0.9", edgecolor="0.45", ls=":", lw=1, label="flow limit $\\pm$1 %")
+        values += [lo, hi]
     if len(gd):
         _ = ax.plot(gd.lr, gd.value, "-", color="C0", lw=1)
         for ok, g in gd.groupby("converged"):
@@ -110,12 +116,21 @@ def plot_step_study(ax, df: pd.DataFrame, ylabel: str, title: str | None = None)
     for ok, g in fl.groupby("converged"):
         _ = ax.plot(g.lr, g.value, "*", ms=11, color="C3", mfc="C3" if ok else "none",
                     label="gradient flow (median step)" + ("" if ok else " (not converged)"))
+    v_lo, v_hi = min(values), max(values)
+    pad = 0.25 * (v_hi - v_lo) or 0.01 * abs(v_hi) or 0.01
+    ax.set_ylim(v_lo - pad, v_hi + pad)  # the band is the middle of the axes, not all of it
     ax.set_xscale("log")
+    taken = gd.lr if len(gd) else fl.lr  # ticks at the fixed steps (the flow's median steps are marked by its stars)
+    steps = sorted({float(v) for v in taken if np.isfinite(v) and v > 0})
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.set_xticks(steps, [f"{v:.3g}" for v in steps], rotation=45 if len(steps) > 5 else 0)
     ax.set_xlabel("step size (learning rate)")
     ax.set_ylabel(ylabel)
     if title:
         ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3 if len(steps) > 5 else -0.22), ncol=2,
+              frameon=False)
 
 
 def step_size_figure(study: pd.DataFrame, halving: pd.DataFrame | None, name: str, ylabel: str, check_label: str,
@@ -130,14 +145,13 @@ def step_size_figure(study: pd.DataFrame, halving: pd.DataFrame | None, name: st
     from ..plotting import save_csv, savefig
 
     if halving is None:
-        fig, ax = plt.subplots(figsize=(6, 3.6))
+        fig, ax = plt.subplots(figsize=(6, 4.4), layout="constrained")
         plot_step_study(ax, study, ylabel, check_label)
         fig.suptitle("The result against the step size", fontsize=10)
-        fig.tight_layout()
         savefig(fig, name)
         save_csv(study.assign(table="step_size_study"), name)
         return fig
-    fig, axes = plt.subplots(1, 2, figsize=(11, 3.6))
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
     plot_step_study(axes[0], study, ylabel, check_label)
     groups = [(None, halving)] if hue is None else list(halving.groupby(hue, sort=True))
     for i, (key, g) in enumerate(groups):
@@ -147,9 +161,8 @@ def step_size_figure(study: pd.DataFrame, halving: pd.DataFrame | None, name: st
     axes[1].set_yscale("symlog", linthresh=0.01)
     axes[1].set_xlabel(xlabel)
     axes[1].set_ylabel("change when the step halves (%)")
-    axes[1].legend(fontsize=8)
+    axes[1].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False)
     fig.suptitle("The result against the step size: fixed-step gradient descent and gradient flow")
-    fig.tight_layout()
     savefig(fig, name)
     save_csv(pd.concat([study.assign(table="step_size_study"), halving.assign(table="halving_check")]), name)
     return fig

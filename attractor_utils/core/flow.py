@@ -111,9 +111,9 @@ def flow_train(model: nn.Module, X: Tensor, Y: Tensor, loss_fn, *, loss_threshol
     h_min = h * min_step_frac
     bar = None
     if progress:
-        from tqdm.auto import tqdm
+        from .training import progress_bar
 
-        bar = tqdm(total=max_epochs, desc=f"train flow x{K}" if ens else "train flow", leave=False, mininterval=1.0)
+        bar = progress_bar(max_epochs, f"train flow x{K}" if ens else "train flow")
     while active.any() and evals + 3 <= max_epochs:
         ha = torch.where(active, h, torch.zeros_like(h)).to(dev)
         _, k2 = evaluate([t - bc(ha / 2, t) * a for t, a in zip(theta, k1)])

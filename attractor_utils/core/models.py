@@ -13,6 +13,8 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor, nn
 
+from . import validate as V
+
 __all__ = [
     "Activation",
     "ACTIVATIONS",
@@ -216,10 +218,9 @@ def mlp_forward(
     raise RuntimeError("network has no layers")
 
 
-def _check_sizes(dim: int, width: int, depth: int) -> None:
-    for name, v, lo in (("dim", dim, 1), ("width", width, 1), ("depth", depth, 1)):
-        if not isinstance(v, int) or isinstance(v, bool) or v < lo:
-            raise ValueError(f"{name}={v!r}: must be an integer >= {lo}")
+def _check_sizes(dim: int, width: int, depth: int) -> tuple[int, int, int]:
+    """The sizes as ints (numpy and 0-d torch integers accepted), each an integer >= 1."""
+    return V.integer("dim", dim, 1), V.integer("width", width, 1), V.integer("depth", depth, 1)
 
 
 PARAMETERIZATIONS = ("standard", "ntk")
@@ -247,9 +248,10 @@ class MLPAutoencoder(nn.Module):
         device: str | torch.device | None = None,
     ):
         super().__init__()
-        _check_sizes(dim, width, depth)
-        if parameterization not in PARAMETERIZATIONS:
-            raise ValueError(f"parameterization={parameterization!r}; accepted values: {list(PARAMETERIZATIONS)}")
+        dim, width, depth = _check_sizes(dim, width, depth)
+        parameterization = V.choice("parameterization", parameterization, PARAMETERIZATIONS)
+        bias = V.flag("bias", bias)
+        seed = None if seed is None else V.seed("seed", seed)
         self.dim, self.width, self.depth = dim, width, depth
         self.act = get_activation(activation)
         self.bias, self.parameterization = bool(bias), parameterization

@@ -48,17 +48,15 @@ class LRSchedule:
 
     def __init__(self, kind: str, lr: float, max_epochs: int, K: int = 1, *, lr_min: float = 0.0,
                  patience: int = 200, factor: float = 0.5, threshold: float = 1e-4):
-        if kind not in SCHEDULES:
-            raise ValueError(f"schedule={kind!r}; accepted values: {list(SCHEDULES)}")
-        if not (_is_real(lr_min) and 0 <= lr_min <= lr):
-            raise ValueError(f"lr_min={lr_min!r}: must be a number in [0, lr={lr!r}]")
-        if not (isinstance(patience, (int, np.integer)) and not isinstance(patience, bool) and patience >= 0):
-            raise ValueError(f"plateau_patience={patience!r}: must be an integer >= 0")
-        if not (_is_real(factor) and 0 < factor < 1):
-            raise ValueError(f"plateau_factor={factor!r}: must be a number in (0, 1)")
-        self.kind, self.lr0, self.T, self.lr_min = kind, float(lr), max(int(max_epochs), 1), float(lr_min)
-        self.patience, self.factor, self.threshold = int(patience), float(factor), float(threshold)
-        self.current = np.full(K, float(lr))
+        self.kind = V.choice("schedule", kind, SCHEDULES)
+        self.lr0 = V.real("lr", lr, 0, lo_open=True)
+        self.T = max(V.integer("max_epochs", max_epochs, 0), 1)
+        K = V.integer("K", K, 1)
+        self.lr_min = _lr_min(lr_min, self.lr0)
+        self.patience = V.integer("patience", patience, 0)
+        self.factor = V.real("factor", factor, 0, 1, lo_open=True, hi_open=True)
+        self.threshold = V.real("threshold", threshold, 0, 1, hi_open=True)
+        self.current = np.full(K, self.lr0)
         self.best = np.full(K, np.inf)
         self.bad = np.zeros(K, int)
 
@@ -86,9 +84,12 @@ class LRSchedule:
         self.bad[cut] = 0
 
 
-
-def _is_real(v) -> bool:
-    return isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and math.isfinite(v)
+def _lr_min(lr_min, lr: float) -> float:
+    """``lr_min`` as a float in ``[0, lr]``."""
+    lr_min = V.real("lr_min", lr_min, 0)
+    if lr_min > lr:
+        raise ValueError(f"lr_min={lr_min!r}: must be <= lr={lr!r}; accepted values: numbers in [0, lr]")
+    return lr_min
 
 
 class TrainingDiverged(RuntimeError):
@@ -123,6 +124,8 @@ def make_optimizer(params, optimizer: str = "adam", lr: float = 1e-3, momentum: 
     if optimizer == "flow":
         raise ValueError("optimizer='flow' is an integrator, not a torch optimizer: use train(..., optimizer='flow')")
     lr = V.real("lr", lr, 0, lo_open=True)
+    momentum = V.real("momentum", momentum, 0, 1, hi_open=True)
+    weight_decay = V.real("weight_decay", weight_decay, 0)
     fast = _fast_kwargs(optimizer, params)
     if optimizer == "gd":
         return torch.optim.SGD(params, lr=lr, **fast)
@@ -158,17 +161,31 @@ def _check_data(model: nn.Module, X: Tensor, Y: Tensor | None) -> tuple[Tensor, 
     return as_input(model, X), as_input(model, Y)
 
 
-def _progress(total: int, progress: bool, desc: str):
-    if not progress:
-        return None
-    from tqdm.auto import tqdm
+#: Where training progress is drawn: ``None`` gives a plain-text tqdm bar on stderr; ``attractor_utils.runs.progress``
+#: installs its own (one line of text updated in place, never a widget; inside a sweep, the sweep's line and status
+#: file). Called as ``progress_hook(total, desc)``, it returns an object with tqdm's ``update``, ``set_postfix``,
+#: ``refresh``, ``close``, ``n`` and ``total``.
+progress_hook: Callable[[int, str], object] | None = None
 
-    return tqdm(total=total, desc=desc, leave=False, mininterval=1.0)
+
+def progress_bar(total: int, desc: str):
+    """A progress bar over ``total`` steps, drawn by :data:`progress_hook` (text, no widget)."""
+    if progress_hook is not None:
+        return progress_hook(total, desc)
+    import sys
+
+    from tqdm.std import tqdm
+
+    return tqdm(total=total, desc=desc, leave=False, mininterval=1.0, file=sys.stderr)
+
+
+def _progress(total: int, progress: bool, desc: str):
+    return progress_bar(total, desc) if progress else None
 
 
 def finish_progress(bar, done: int, early: bool) -> None:
     """Close a progress bar at ``done`` steps; a run that stopped early because it converged is complete, so the
-    bar is closed full (green in JupyterLab), not as an interrupted one (red)."""
+    bar is closed full, not as an interrupted one."""
     if bar is None:
         return
     if early:
@@ -178,13 +195,38 @@ def finish_progress(bar, done: int, early: bool) -> None:
     bar.close()
 
 
-def _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K=1,
-                   loss_threshold=1.0):
-    max_epochs = V.integer("max_epochs", max_epochs, 0)
-    V.flag("keep_best", keep_best)
-    lr = V.real("lr", lr, 0, lo_open=True)
-    V.real("loss_threshold", loss_threshold, 0, lo_open=True)
-    return LRSchedule(schedule, lr, max_epochs, K, lr_min=lr_min, patience=plateau_patience, factor=plateau_factor)
+def _check_settings(o: dict) -> dict:
+    """:func:`train`'s settings (``o``: name -> value, as :func:`_train_settings` gives them) checked at the door
+    and in canonical types (a numpy or 0-d torch scalar as the Python number or bool), for :func:`train` and
+    :func:`train_ensemble` alike; an error names the setting and its accepted values."""
+    o = dict(o)
+    o["optimizer"] = V.choice("optimizer", o["optimizer"], OPTIMIZERS)
+    o["loss"] = V.choice("loss", o["loss"], LOSSES)
+    o["schedule"] = V.choice("schedule", o["schedule"], SCHEDULES)
+    o["on_diverge"] = V.choice("on_diverge", o["on_diverge"], ("warn", "raise"))
+    flow = o["optimizer"] == "flow"
+    o["lr"] = None if flow and o["lr"] is None else V.real("lr", o["lr"], 0, lo_open=True)  # the flow has no lr
+    o["loss_threshold"] = V.real("loss_threshold", o["loss_threshold"], 0, lo_open=True)
+    o["max_epochs"] = V.integer("max_epochs", o["max_epochs"], 0)
+    o["momentum"] = V.real("momentum", o["momentum"], 0, 1, hi_open=True)
+    o["weight_decay"] = V.real("weight_decay", o["weight_decay"], 0)
+    o["lr_min"] = V.real("lr_min", o["lr_min"], 0) if o["lr"] is None else _lr_min(o["lr_min"], o["lr"])
+    o["plateau_patience"] = V.integer("plateau_patience", o["plateau_patience"], 0)
+    o["plateau_factor"] = V.real("plateau_factor", o["plateau_factor"], 0, 1, lo_open=True, hi_open=True)
+    o["keep_best"] = V.flag("keep_best", o["keep_best"])
+    o["flow_tol"] = V.real("flow_tol", o["flow_tol"], 0, 1, lo_open=True, hi_open=True)
+    if o["check_every"] is not None:
+        o["check_every"] = V.integer("check_every", o["check_every"], 1)
+    if flow and (o["schedule"] != "constant" or o["keep_best"]):
+        raise ValueError("optimizer='flow' chooses its own steps: it takes schedule='constant' and keep_best=False "
+                         f"(got schedule={o['schedule']!r}, keep_best={o['keep_best']!r})")
+    return o
+
+
+def _make_schedule(o: dict, K: int = 1) -> LRSchedule:
+    """The learning-rate schedule of checked settings ``o`` for ``K`` members."""
+    return LRSchedule(o["schedule"], o["lr"], o["max_epochs"], K, lr_min=o["lr_min"], patience=o["plateau_patience"],
+                      factor=o["plateau_factor"])
 
 
 def _set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
@@ -201,8 +243,6 @@ def _train_flow(model, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedul
         raise ValueError("optimizer='flow' chooses its own steps: it takes schedule='constant', keep_best=False "
                          f"and no callback (got schedule={schedule!r}, keep_best={keep_best!r}, "
                          f"callback={'set' if callback is not None else None})")
-    max_epochs = V.integer("max_epochs", max_epochs, 0)
-    V.real("loss_threshold", loss_threshold, 0, lo_open=True)
     X, Y = _check_data(model, X, Y)
     if isinstance(model, MLPEnsemble) and X.dim() == 3 and X.shape[0] != model.K:
         raise ValueError(f"X has {X.shape[0]} data sets; expected one per member, K={model.K}")
@@ -255,26 +295,24 @@ def train(
     used (the steps follow from ``flow_tol``), ``max_epochs`` bounds the gradient evaluations, and the
     result's ``extra`` holds the steps taken (``lr``: their median) and the integrator's counts.
     """
+    o = _check_settings(dict(optimizer=optimizer, lr=lr, loss=loss, loss_threshold=loss_threshold,
+                             max_epochs=max_epochs, momentum=momentum, weight_decay=weight_decay, schedule=schedule,
+                             lr_min=lr_min, plateau_patience=plateau_patience, plateau_factor=plateau_factor,
+                             keep_best=keep_best, flow_tol=flow_tol, on_diverge=on_diverge, progress=progress,
+                             check_every=check_every))
     if isinstance(model, MLPEnsemble):
-        return train_ensemble(model, X, Y, optimizer=optimizer, lr=lr, loss=loss, loss_threshold=loss_threshold,
-                              max_epochs=max_epochs, momentum=momentum, weight_decay=weight_decay,
-                              schedule=schedule, lr_min=lr_min, plateau_patience=plateau_patience,
-                              plateau_factor=plateau_factor, keep_best=keep_best, flow_tol=flow_tol,
-                              callback=callback, on_diverge=on_diverge, progress=progress, check_every=check_every)
-    if on_diverge not in ("warn", "raise"):
-        raise ValueError(f"on_diverge={on_diverge!r}; accepted values: ['warn', 'raise']")
+        return train_ensemble(model, X, Y, callback=callback, **o)
+    optimizer, lr, loss, loss_threshold, max_epochs = o["optimizer"], o["lr"], o["loss"], o["loss_threshold"], \
+        o["max_epochs"]
+    momentum, weight_decay, keep_best, flow_tol = o["momentum"], o["weight_decay"], o["keep_best"], o["flow_tol"]
     if optimizer == "flow":
         (tr,) = _train_flow(model, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedule, keep_best, callback,
                             progress)
         if tr.diverged and on_diverge == "raise":
             raise TrainingDiverged(f"flow reached a non-finite loss (final loss {tr.final_loss})")
         return tr
-    sched = _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best,
-                           loss_threshold=loss_threshold)
-    max_epochs = int(max_epochs)
+    sched = _make_schedule(o)
     X, Y = _check_data(model, X, Y)
-    if loss not in LOSSES:
-        raise ValueError(f"loss={loss!r}; accepted values: {list(LOSSES)}")
     params = list(model.parameters())
     opt = make_optimizer(params, optimizer, lr, momentum, weight_decay)
     hist = np.full(max_epochs + 1, np.nan)
@@ -282,6 +320,7 @@ def train(
     converged = diverged = False
     best, best_epoch = math.inf, -1
     best_params = [p.detach().clone() for p in params] if keep_best else None
+    last_lr = lr  # the rate of the last step taken, as train_ensemble records it per member
     epoch = 0
     for epoch in range(max_epochs + 1):
         opt.zero_grad(set_to_none=True)
@@ -304,7 +343,8 @@ def train(
         if epoch == max_epochs:
             break
         L.backward()
-        _set_lr(opt, float(sched.lrs(epoch)[0]))
+        last_lr = float(sched.lrs(epoch)[0])
+        _set_lr(opt, last_lr)
         opt.step()
         sched.observe(val)
         if bar is not None and epoch % 50 == 0:
@@ -325,7 +365,7 @@ def train(
         if best_epoch != epoch:
             with torch.no_grad():
                 torch._foreach_copy_([p.data for p in params], best_params)
-    extra = {"last_loss": last, "best_loss": best, "best_epoch": best_epoch, "last_lr": float(sched.current[0]),
+    extra = {"last_loss": last, "best_loss": best, "best_epoch": best_epoch, "last_lr": last_lr,
              "kept_best": bool(keep_best)}
     return TrainResult(hist, converged, diverged, epoch, final, extra)
 
@@ -370,14 +410,12 @@ def train_ensemble(
     """
     if not isinstance(ens, MLPEnsemble):
         raise TypeError("train_ensemble needs an MLPEnsemble")
-    o = _train_settings(settings)
+    o = _check_settings(_train_settings(settings))
     optimizer, lr, loss, loss_threshold, max_epochs = o["optimizer"], o["lr"], o["loss"], o["loss_threshold"], \
         o["max_epochs"]
     momentum, weight_decay, schedule, lr_min = o["momentum"], o["weight_decay"], o["schedule"], o["lr_min"]
     plateau_patience, plateau_factor, keep_best = o["plateau_patience"], o["plateau_factor"], o["keep_best"]
     flow_tol, on_diverge, progress, check_every = o["flow_tol"], o["on_diverge"], o["progress"], o["check_every"]
-    if on_diverge not in ("warn", "raise"):
-        raise ValueError(f"on_diverge={on_diverge!r}; accepted values: ['warn', 'raise']")
     if optimizer == "flow":
         trs = _train_flow(ens, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedule, keep_best, callback,
                           progress)
@@ -386,14 +424,10 @@ def train_ensemble(
             raise TrainingDiverged(f"ensemble members {bad} reached a non-finite loss")
         return trs
     K = ens.K
-    sched = _make_schedule(lr, max_epochs, schedule, lr_min, plateau_patience, plateau_factor, keep_best, K,
-                           loss_threshold=loss_threshold)
-    max_epochs = int(max_epochs)
+    sched = _make_schedule(o, K)
     X, Y = _check_data(ens, X, Y)
     if X.dim() == 3 and X.shape[0] != ens.K:
         raise ValueError(f"X has {X.shape[0]} data sets; expected one per member, K={ens.K}")
-    if loss not in LOSSES:
-        raise ValueError(f"loss={loss!r}; accepted values: {list(LOSSES)}")
     params = list(ens.parameters())
     dev = params[0].device
     # deferred read-back needs nothing from the host between epochs: no callback, no best weights to copy, and

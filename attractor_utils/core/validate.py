@@ -1,8 +1,11 @@
-"""Checks at the door: each function validates one input, names the parameter and the accepted values in
-its error, and returns the value in its canonical type (numpy and 0-d torch scalars are accepted).
+"""Checks at the door, shared by every entry point (configurations, models, training, data, iteration, notebook
+parameters): each function validates one input, names the parameter and the accepted values in its error, and
+returns the value in its canonical Python type, so that a value given as a Python, numpy or 0-d torch scalar (or a
+0-d numpy array) gives the same answer everywhere.
 
 ``integer`` and ``real`` refuse ``bool`` (``True`` is not a width); ``real`` refuses NaN and infinities
-unless ``finite=False``; ``points`` turns arrays into a tensor and refuses empty or non-finite data.
+unless ``finite=False``; ``flag`` takes only booleans (not 1 or "yes"); ``seed`` is an integer torch can seed
+with; ``points`` turns arrays into a tensor and refuses empty or non-finite data.
 """
 from __future__ import annotations
 
@@ -13,23 +16,34 @@ import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ["integer", "real", "choice", "flag", "points"]
+__all__ = ["scalar", "integer", "real", "choice", "flag", "seed", "points"]
+
+SEED_MAX = 2**64 - 1  # the largest seed torch.Generator.manual_seed takes
 
 
-def _scalar(v: Any) -> Any:
+def scalar(v: Any) -> Any:
+    """A 0-d tensor, 0-d numpy array or numpy scalar as the Python scalar it holds; anything else unchanged.
+
+    >>> scalar(torch.tensor(3)), scalar(np.float32(0.5)), scalar(np.array(True)), scalar("relu")
+    (3, 0.5, True, 'relu')
+    """
     if isinstance(v, Tensor) and v.dim() == 0:
         return v.item()
-    if isinstance(v, np.ndarray) and v.ndim == 0:
+    if isinstance(v, (np.ndarray, np.generic)) and v.ndim == 0:
         return v.item()
     return v
+
+
+def _num_text(v) -> str:
+    return str(v) if isinstance(v, int) else f"{v:g}"
 
 
 def _range_text(lo, hi, lo_open=False, hi_open=False) -> str:
     parts = []
     if lo is not None:
-        parts.append(f"{'>' if lo_open else '>='} {lo:g}")
+        parts.append(f"{'>' if lo_open else '>='} {_num_text(lo)}")
     if hi is not None:
-        parts.append(f"{'<' if hi_open else '<='} {hi:g}")
+        parts.append(f"{'<' if hi_open else '<='} {_num_text(hi)}")
     return " and ".join(parts)
 
 
@@ -41,7 +55,7 @@ def integer(name: str, v: Any, lo: int | None = None, hi: int | None = None) -> 
     ...
     ValueError: max_steps=0: must be an integer >= 1
     """
-    v = _scalar(v)
+    v = scalar(v)
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or \
             (lo is not None and v < lo) or (hi is not None and v > hi):
         rng = _range_text(lo, hi)
@@ -53,10 +67,13 @@ def real(name: str, v: Any, lo: float | None = None, hi: float | None = None, *,
          hi_open: bool = False, finite: bool = True) -> float:
     """``v`` as a float; a real number (not bool), finite unless ``finite=False``, within the bounds
     (``lo_open``/``hi_open``: strict)."""
-    v = _scalar(v)
+    v = scalar(v)
     ok = isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, (bool, np.bool_))
     if ok:
-        f = float(v)
+        try:
+            f = float(v)
+        except OverflowError:  # an int beyond the floats
+            f = math.inf if v > 0 else -math.inf
         ok = not math.isnan(f) and (math.isfinite(f) or not finite)
         if ok and lo is not None:
             ok = f > lo if lo_open else f >= lo
@@ -65,25 +82,37 @@ def real(name: str, v: Any, lo: float | None = None, hi: float | None = None, *,
     if not ok:
         rng = _range_text(lo, hi, lo_open, hi_open)
         raise ValueError(f"{name}={v!r}: must be a {'finite ' if finite else ''}number" + (f" {rng}" if rng else ""))
-    return float(v)
+    return f
 
 
 def choice(name: str, v: Any, choices: Sequence) -> Any:
-    """``v`` if it is one of ``choices``."""
+    """``v`` if it is one of ``choices`` (a numpy string as the plain ``str``)."""
     try:
         ok = v in choices
-    except TypeError:
+    except (TypeError, RuntimeError):
         ok = False
     if not ok or isinstance(v, bool) and not any(isinstance(c, bool) for c in choices):
         raise ValueError(f"{name}={v!r}; accepted values: {list(choices)}")
-    return v
+    return str(v) if isinstance(v, str) else v
 
 
 def flag(name: str, v: Any) -> bool:
-    """``v`` as a bool (True, False or a numpy bool)."""
+    """``v`` as a bool: True, False, a numpy bool or a 0-d bool tensor (not 0/1, not a string)."""
+    v = scalar(v)
     if not isinstance(v, (bool, np.bool_)):
         raise ValueError(f"{name}={v!r}: must be True or False")
     return bool(v)
+
+
+def seed(name: str, v: Any) -> int:
+    """``v`` as a seed: an integer in ``[0, 2**64 - 1]`` (what ``torch.Generator.manual_seed`` takes).
+
+    >>> seed("seed", -1)
+    Traceback (most recent call last):
+    ...
+    ValueError: seed=-1: must be an integer >= 0 and <= 18446744073709551615
+    """
+    return integer(name, v, 0, SEED_MAX)
 
 
 def points(name: str, X: Any, dim: int | None = None, ndims: Sequence[int] = (2,)) -> Tensor:

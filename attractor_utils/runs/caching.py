@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..core import validate as V
+
 __all__ = ["repo_root", "config_key", "atomic_write_bytes", "atomic_write_text", "Cache", "CorruptEntryWarning",
            "default_cache"]
 
@@ -47,18 +49,29 @@ def repo_root(start: str | Path | None = None) -> Path:
     return here
 
 
+def _reads_as_float(s: str) -> bool:
+    """``s`` is the text :func:`_canon` writes for a float (``repr`` of a non-integral or non-finite float)."""
+    try:
+        f = float(s)
+    except ValueError:
+        return False
+    return repr(f) == s and not (math.isfinite(f) and f.is_integer())
+
+
 def _canon(obj: Any) -> Any:
+    """``obj`` as canonical JSON: equal values in any scalar type (Python, numpy, 0-d torch; 1 and 1.0) alike, other
+    values apart (a float is written as its repr, so text that reads as one is tagged to stay apart from it)."""
+    obj = V.scalar(obj)
     if isinstance(obj, dict):
         return {str(k): _canon(v) for k, v in sorted(obj.items(), key=lambda kv: str(kv[0]))}
     if isinstance(obj, (list, tuple)):
         return [_canon(v) for v in obj]
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (float, np.floating)):
-        f = float(obj)
-        if math.isfinite(f) and f == int(f) and abs(f) < 2**53:
-            return int(f)  # 1.0 and 1 name the same configuration
-        return repr(f)
+    if isinstance(obj, float):
+        if math.isfinite(obj) and obj.is_integer():
+            return int(obj)  # 1.0 and 1 name the same configuration
+        return repr(obj)
+    if isinstance(obj, str) and _reads_as_float(obj):
+        return {"__text__": obj}  # configurations are flat: no dict value of theirs has this key
     if isinstance(obj, (str, int, bool)) or obj is None:
         return obj
     if isinstance(obj, torch.dtype):
