@@ -7,17 +7,24 @@ PRESET ?= default
 # build, e.g. make setup TORCH="torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu"
 TORCH ?= torch==2.13.0
 NB ?=
+# make figures CLUSTER=tcp://host:8786 | local:N (a Dask cluster for the training runs); make plan WORKERS=N
+CLUSTER ?= $(ATTRACTOR_CLUSTER)
+WORKERS ?= 8
 export JUPYTER_PATH := $(abspath $(VENV))/share/jupyter
 export MPLBACKEND := Agg
 export PYTHONHASHSEED := 0
 
-.PHONY: setup lock figures report compare test test-unit lab bench bench-memorize clean refresh-outputs help
+.PHONY: setup lock figures paper-cells plan plan-check report compare test test-unit lab bench bench-memorize bench-spectra clean refresh-outputs help
 
 help:
 	@echo "make figures [PRESET=smoke|default|paper] [NB=01_single_example]  run the notebooks -> figures/"
+	@echo "             [CLUSTER=tcp://host:8786|local:N]                   ... training runs on a Dask cluster"
+	@echo "make paper-cells [CELL=09-wide]                                  the paper-scale cells of the open claims"
+	@echo "make plan [PRESET=...] [NB=...] [WORKERS=8] [CALIBRATE=1] [FRESH=1]  runs, cache, projected time, before a run"
+	@echo "make plan-check                                                  plan vs measured cold times -> README table"
 	@echo "make test                                                        unit + notebook tests"
 	@echo "make report [PRESET=...]                                          browsable site of the executed notebooks"
-	@echo "make lab | bench | bench-memorize | clean | refresh-outputs"
+	@echo "make lab | bench | bench-memorize | bench-spectra | clean | refresh-outputs"
 
 # requirements.lock pins every dependency but torch, with hashes, for Linux x86-64 / CPython 3.11 (the CI machine);
 # elsewhere the version ranges of pyproject.toml are used and setup says so. `make lock` refreshes it.
@@ -49,7 +56,16 @@ lock: setup
 	  --index-strategy unsafe-best-match) -o $(LOCK)
 
 figures: setup
-	$(PY) tools/run_notebooks.py --preset $(PRESET) $(NB)
+	$(PY) tools/run_notebooks.py --preset $(PRESET) $(if $(CLUSTER),--cluster $(CLUSTER)) $(NB)
+
+# what a preset trains (per notebook, by shape; how much is cached) and its projected time here and on WORKERS workers
+plan: setup
+	$(PY) tools/plan.py --preset $(PRESET) --workers $(WORKERS) $(if $(CALIBRATE),--calibrate) $(if $(FRESH),--fresh) \
+	  $(if $(PLAN_CELL_TIMEOUT),--cell-timeout $(PLAN_CELL_TIMEOUT)) $(NB)
+
+# the plan against the measured cold times of figures/timings.json: the README's table (after a cold `make figures`)
+plan-check: setup
+	$(PY) tools/plan.py --check --preset $(PRESET) $(if $(CALIBRATE),--calibrate) $(if $(FRESH),--fresh) $(NB)
 
 # the CSVs in figures/ (e.g. after a fresh `make figures`) against the committed ones, within stated tolerances
 compare: setup
@@ -77,14 +93,25 @@ lab: setup
 bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/memorize.py
+	$(PY) bench/spectra.py
 
 # time to memorize only (training routes to MSE 1e-4 ... 1e-8, about 15 min on a 2-core CPU)
 bench-memorize: setup
 	$(PY) bench/memorize.py
 
+# spectral radius only: full decompositions vs the iterative route (trains its nets through the run cache; prints
+# its run time, also in bench/spectra.md)
+bench-spectra: setup
+	$(PY) bench/spectra.py
+
 refresh-outputs: setup
 	$(PY) tools/refresh_outputs.py $(NB)
 
+# the cells that decide the open claims at the papers' scale (tools/paper_cells.py; hours each on a 2-core CPU):
+# one at a time, from the cache $$ATTRACTOR_CACHE (default ~/.cache/attractor-lab/paper), outputs in figures/paper/variants/
+paper-cells: setup
+	$(PY) tools/paper_cells.py $(if $(CELL),--only $(CELL))
+
 clean:
-	rm -rf build .pytest_cache figures/smoke figures/paper
+	rm -rf build .pytest_cache figures/smoke figures/variants
 	@echo "(the run cache in .cache/ is kept; rm -rf .cache to retrain everything)"

@@ -1,9 +1,19 @@
 """Run the figure notebooks headlessly with papermill (``make figures``).
 
 Each notebook runs with ``-k python3 -p preset <preset>`` in ``notebooks/``; the executed copy goes
-to ``build/executed/<preset>/``. Figures and CSVs go to ``figures/`` for the default preset and to
-``figures/<preset>/`` otherwise. The wall time of each notebook is recorded in
-``figures/<preset-dir>/timings.json`` and the index ``README.md`` there is rewritten.
+to ``build/executed/<preset>/``, with its figures inline (the kernels draw with the inline backend, whatever
+``MPLBACKEND`` says; ``au.savefig``'s files are the same bytes under any backend). Kernels talk to papermill over IPC
+sockets, so they print no transport warning. Figures and CSVs go to ``figures/`` for the default preset and to
+``figures/<preset>/`` otherwise (``$ATTRACTOR_FIGURES`` replaces ``figures/``), for a notebook whose parameters are as
+committed (``au.setup_notebook`` routes any other run to ``variants/``). The wall time of each notebook is recorded in
+``timings.json`` there (cold, warm or mixed: see tools/figure_index.py) and the index ``README.md`` is rewritten.
+``--cold`` runs every notebook on an empty cache of its own (its entries join the run cache afterwards), so each time
+is that of one cold run.
+
+While a notebook runs, one line shows its training progress (runs trained, the current run's epoch and loss, read from
+the status file its kernel writes, ``$ATTRACTOR_PROGRESS``) and an ETA from its plan (``make plan``); the closing
+summary gives each notebook's planned and actual time (tools/progress_view.py). ``--cluster`` (``CLUSTER=``) trains
+every notebook's runs on a Dask cluster: a scheduler address, or ``local:N`` started here for the whole run.
 """
 from __future__ import annotations
 
@@ -11,7 +21,9 @@ import argparse
 import fcntl
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -25,14 +37,83 @@ def _cache_entries() -> int:
     return sum(1 for _ in base.glob("**/result.json")) if base.is_dir() else 0
 
 
+# what the kernels run with: the inline backend (the executed notebooks carry their figures, for the report and for
+# JupyterLab; the Makefile's MPLBACKEND=Agg would hide them)
+KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
+def kernel_config(sockets: Path):
+    """papermill/nbclient configuration: the kernel talks over IPC sockets in the private folder ``sockets`` (no
+    TCP port, so ipykernel prints no "running over TCP without encryption" warning)."""
+    from traitlets.config import Config
+
+    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})
+
+
+def _merge_cache(src: Path, dest: Path) -> int:
+    """Move every entry of the cache folder ``src`` into ``dest`` (an entry already there is kept); returns how many
+    moved."""
+    moved = 0
+    for res in sorted(src.glob("**/result.json")):
+        rel = res.parent.relative_to(src)
+        target = dest / rel
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(res.parent), str(target))
+        moved += 1
+    return moved
+
+
+def setup_cluster(value: str | None) -> int:
+    """Point the kernels at a Dask cluster (``ATTRACTOR_CLUSTER``): ``local:N`` starts N local workers, kept until
+    this process ends; an address is checked now (a scheduler that does not answer is an error naming it). Returns
+    the number of workers (1 without a cluster)."""
+    if not value:
+        os.environ.pop("ATTRACTOR_CLUSTER", None)
+        return 1
+    from attractor_utils.runs.caching import default_cache
+    from attractor_utils.runs.cluster import check_cache_visible, connect, local_cluster, parse_cluster
+
+    kind, arg = parse_cluster(value)
+    address = local_cluster(arg).scheduler_address if kind == "local" else arg
+    client = connect(address)
+    check_cache_visible(client, default_cache().root)
+    workers = len(client.nthreads())
+    os.environ["ATTRACTOR_CLUSTER"] = address
+    print(f"cluster: {address} ({workers} workers); run cache {default_cache().root} (every worker must see it)",
+          flush=True)
+    return max(1, workers)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--preset", default="default", choices=["smoke", "default", "paper"])
     ap.add_argument("notebooks", nargs="*", help="stems or paths (default: every notebooks/NN_*.ipynb)")
+    ap.add_argument("--cold", action="store_true",
+                    help="run each notebook on an empty cache of its own (a cold time), then add its entries to the cache")
+    ap.add_argument("--cluster", default=os.environ.get("ATTRACTOR_CLUSTER") or None,
+                    help="train every notebook's runs on a Dask cluster: a scheduler address (tcp://host:8786) or "
+                         "local:N (N local worker processes); default $ATTRACTOR_CLUSTER")
+    ap.add_argument("--param", action="append", default=[], metavar="NAME=JSON",
+                    help="a notebook parameter (papermill -p), its value as JSON: --param 'widths=[64, 128]'; such a "
+                         "run writes to a variants folder named for its settings, never to the committed figures")
     args = ap.parse_args(argv)
+    params = {"preset": args.preset}
+    for item in args.param:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            print(f"--param {item!r}: expected NAME=JSON, e.g. --param 'widths=[64, 128]'", file=sys.stderr)
+            return 2
+        try:
+            params[name.strip()] = json.loads(value)
+        except json.JSONDecodeError as e:
+            print(f"--param {item!r}: the value is not JSON ({e}); strings need quotes: name='\"x\"'",
+                  file=sys.stderr)
+            return 2
     import papermill as pm
 
-    from tools.figure_index import write_index
+    from tools.figure_index import output_folder, record, write_index
 
     nbs = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     if args.notebooks:
@@ -42,22 +123,48 @@ def main(argv=None) -> int:
             print(f"unknown notebooks {sorted(unknown)}; available: {[p.stem for p in nbs]}", file=sys.stderr)
             return 2
         nbs = [p for p in nbs if p.stem in want]
-    figdir = ROOT / "figures" if args.preset == "default" else ROOT / "figures" / args.preset
+    base = Path(os.environ.get("ATTRACTOR_FIGURES") or ROOT / "figures")  # attractor_utils.plotting.preset_dir's rule
+    figdir = base if args.preset == "default" else base / args.preset
     figdir.mkdir(parents=True, exist_ok=True)
-    os.environ["ATTRACTOR_FIGURES"] = str(figdir)
     os.environ.pop("ATTRACTOR_PRESET_OVERRIDE", None)
+    os.environ.update(KERNEL_ENV)
+    from tools.progress_view import Watch, merge_costs, planned_for, summary
+
+    try:  # the kernels find the cluster in ATTRACTOR_CLUSTER (attractor_utils/runs/cluster.py)
+        workers = setup_cluster(args.cluster)
+    except (ValueError, ConnectionError, RuntimeError) as e:
+        print(f"CLUSTER: {e}", file=sys.stderr)
+        return 2
+    rows = []
+    sockets = Path(tempfile.mkdtemp(prefix="attractor-kernels-"))
+    cache_env = os.environ.get("ATTRACTOR_CACHE")
+    main_cache = Path(cache_env or ROOT / ".cache")
     out = ROOT / "build" / "executed" / args.preset
     out.mkdir(parents=True, exist_ok=True)
     tfile = figdir / "timings.json"
     failed = []
     for nb in nbs:
         print(f"==> {nb.name} (preset={args.preset})", flush=True)
+        if args.cold:  # an empty cache of its own: the time is that of one cold run
+            main_cache.mkdir(parents=True, exist_ok=True)
+            os.environ["ATTRACTOR_CACHE"] = tempfile.mkdtemp(prefix=f"cold-{nb.stem}-", dir=main_cache)
         n_before = _cache_entries()
+        plan = planned_for(nb, args.preset, cold=args.cold, workers=workers, cache_root=main_cache)
+        if plan is not None:
+            print(f"    plan: {plan['runs']} runs to train, {'at most ' if plan['bound'] else ''}"
+                  f"{plan['total_s']:.0f} s" + (" (plan of an older library version)" if plan["stale"] else ""),
+                  flush=True)
+        row = {"notebook": nb.stem, "planned_s": plan and plan["total_s"], "planned_runs": plan and plan["runs"]}
+        rows.append(row)
+        status = ROOT / "build" / "progress" / args.preset / f"{nb.stem}.json"
+        os.environ["ATTRACTOR_PROGRESS"] = str(status)  # the kernel writes its training progress there
+        watch = Watch(nb.stem, status, plan)
         t0 = time.perf_counter()
         try:
-            pm.execute_notebook(str(nb), str(out / nb.name), parameters={"preset": args.preset}, kernel_name="python3",
-                                cwd=str(nb.parent), progress_bar={"desc": f"    {nb.stem} cells", "leave": False},
-                                log_output=False)
+            with watch:
+                pm.execute_notebook(str(nb), str(out / nb.name), parameters=params,
+                                    kernel_name="python3", cwd=str(nb.parent), progress_bar=False,
+                                    log_output=False, config=kernel_config(sockets))
         except pm.PapermillExecutionError as e:  # keep going: report every failing notebook at the end
             src = "\n".join("      | " + ln for ln in (e.source or "").splitlines()[:12])
             print(f"\n    FAILED in cell {e.cell_index} (execution count {e.exec_count}):\n{src}\n"
@@ -68,19 +175,39 @@ def main(argv=None) -> int:
             print(f"    FAILED: {type(e).__name__}: {e}", flush=True)
             failed.append(nb.stem)
             continue
-        dt = time.perf_counter() - t0
+        finally:
+            dt = time.perf_counter() - t0
+            n_new = _cache_entries() - n_before
+            row.update(seconds=dt, trained=watch.runs_trained, failed=nb.stem in failed)
+            if args.cold:
+                cold_cache = Path(os.environ["ATTRACTOR_CACHE"])
+                _merge_cache(cold_cache, main_cache)
+                merge_costs(cold_cache, main_cache)
+                shutil.rmtree(cold_cache, ignore_errors=True)
+                if cache_env is None:
+                    os.environ.pop("ATTRACTOR_CACHE")
+                else:
+                    os.environ["ATTRACTOR_CACHE"] = cache_env
         print(f"    done in {dt:.0f} s", flush=True)
-        with open(figdir / ".timings.lock", "w") as lock:  # several runners may share figures/
+        wrote = output_folder(out / nb.name)
+        dest, dest_t = figdir, tfile
+        if wrote is not None and wrote.resolve() != figdir.resolve():
+            if len(params) == 1:
+                print(f"    NOTE: {nb.stem} wrote to {wrote}, not {figdir}: its set-up cell or parameters differ "
+                      "from the committed notebook's (commit them first); its time is recorded there", flush=True)
+            dest, dest_t = wrote, wrote / "timings.json"  # a variant's time belongs to its own folder
+        with open(dest / ".timings.lock", "w") as lock:  # several runners may share figures/
             fcntl.flock(lock, fcntl.LOCK_EX)
-            timings = json.loads(tfile.read_text()) if tfile.is_file() else {}
-            new = _cache_entries() - n_before
-            timings[nb.stem] = {"seconds": round(dt, 1), "preset": args.preset, "cpus": os.cpu_count(),
-                                "note": f"trained {new} new runs; cache held {n_before} entries before"}
-            tfile.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
-            write_index(figdir, timings)
+            timings = json.loads(dest_t.read_text()) if dest_t.is_file() else {}
+            timings[nb.stem] = record(timings.get(nb.stem), args.preset, dt, n_before, n_new, args.cold)
+            dest_t.write_text(json.dumps(timings, indent=1, sort_keys=True) + "\n")
+            if dest == figdir:
+                write_index(figdir, timings)
+    shutil.rmtree(sockets, ignore_errors=True)
     from tools.scorecard import write_scorecard
 
     card = write_scorecard(figdir)
+    print(summary(rows))
     print(f"figures and CSVs: {figdir}\nexecuted notebooks: {out}\nindex: {figdir / 'README.md'}"
           + (f"\nscorecard: {card}" if card else ""))
     if failed:

@@ -19,7 +19,8 @@ import torch
 from torch import Tensor
 
 from .caching import Cache, config_key, default_cache
-from .data import cifar10, cycle_next_index, mnist, photo_patches, random_images, sphere_points, DatasetNotFound
+from .data import (cifar10, cycle_next_index, mnist, orthant_points, photo_patches, random_images, sphere_points,
+                   DatasetNotFound)
 from ..core.flow import FLOW_FIELDS, FLOW_TOL
 from ..core import validate as V
 from ..core.models import ACTIVATIONS, INITS, PARAMETERIZATIONS, MLPAutoencoder, MLPEnsemble, default_device
@@ -42,6 +43,10 @@ __all__ = [
     "resolve_cifar",
     "group_key",
     "batch_size",
+    "chunk_batches",
+    "run_batches",
+    "load_run",
+    "BACKENDS",
     "epoch_flops",
     "setup_notebook",
     "check_notebook_params",
@@ -70,7 +75,8 @@ def resolve_preset(preset: str, table: dict[str, dict], **overrides) -> dict:
     return out
 
 
-DATA_KINDS = ("sphere", "uniform_images", "mnist", "cifar10", "cifar10_gray", "patches", "patches_gray")
+DATA_KINDS = ("sphere", "orthant", "uniform_images", "mnist", "cifar10", "cifar10_gray", "patches", "patches_gray")
+POINT_KINDS = ("sphere", "orthant")  # points of a given norm in R^dim (data keys dim and radius)
 TASKS = ("autoencode", "sequence")
 
 DEFAULTS: dict[str, Any] = dict(
@@ -89,7 +95,7 @@ def make_config(**kw) -> dict:
     """A complete, validated run configuration (defaults from :data:`DEFAULTS`).
 
     Unknown keys are refused (a typo would silently make a new cache entry). ``dim`` is implied by
-    image data; ``radius`` is used only by ``data="sphere"``.
+    image data; ``radius`` is used only by the point kinds ``data="sphere"`` and ``data="orthant"``.
     """
     unknown = sorted(set(kw) - set(DEFAULTS) - {"flow_tol"})
     if unknown:
@@ -112,7 +118,7 @@ def make_config(**kw) -> dict:
     else:
         c["lr"] = V.real("lr", c["lr"], 0, lo_open=True)
     V.choice("data", c["data"], DATA_KINDS)
-    if c["data"] != "sphere":
+    if c["data"] not in POINT_KINDS:
         implied = _DATA_DIM[c["data"]]
         if c["dim"] not in (None, implied):
             raise ValueError(f"dim={c['dim']!r} does not match data={c['data']!r} (dim {implied})")
@@ -120,12 +126,14 @@ def make_config(**kw) -> dict:
         c["radius"] = None
     else:
         if c["dim"] is None:
-            raise ValueError("dim: required for data='sphere'")
+            raise ValueError(f"dim=None: required for data={c['data']!r}; accepted values: an integer >= 1")
         c["radius"] = V.real("radius", c["radius"], 0, lo_open=True)
     for k in ("n", "dim", "width", "depth"):
         c[k] = V.integer(k, c[k], 1)
-    for k in ("max_epochs", "seed", "data_seed", "plateau_patience"):
+    for k in ("max_epochs", "plateau_patience"):
         c[k] = V.integer(k, c[k], 0)
+    for k in ("seed", "data_seed"):
+        c[k] = V.seed(k, c[k])
     V.choice("schedule", c["schedule"], SCHEDULES)
     V.choice("loss", c["loss"], LOSSES)
     V.choice("task", c["task"], TASKS)
@@ -170,7 +178,8 @@ def resolve_cifar(kind: str = "cifar10", root=None, verbose: bool = True) -> str
         return "patches" if kind == "cifar10" else "patches_gray"
 
 
-_DATA_SOURCE = {"sphere": "uniform on the sphere", "uniform_images": "uniform random images", "mnist": "MNIST",
+_DATA_SOURCE = {"sphere": "uniform on the sphere", "orthant": "positive orthant, scaled to the sphere",
+                "uniform_images": "uniform random images", "mnist": "MNIST",
                 "cifar10": "CIFAR-10", "cifar10_gray": "CIFAR-10 (grayscale)",
                 "patches": "STAND-IN photo patches", "patches_gray": "STAND-IN photo patches (grayscale)"}
 
@@ -184,6 +193,8 @@ def make_data(c: dict) -> tuple[Tensor, Tensor | None]:
     kind, n, s = c["data"], c["n"], c["data_seed"]
     if kind == "sphere":
         X = sphere_points(n, c["dim"], c["radius"], seed=s, dtype=torch.float64)
+    elif kind == "orthant":
+        X = orthant_points(n, c["dim"], c["radius"], seed=s, dtype=torch.float64)
     elif kind == "uniform_images":
         X = random_images(n, (3, 32, 32), seed=s).X
     elif kind == "mnist":
@@ -221,9 +232,10 @@ def step_settings(optimizer: str = "flow", lr: float | None = None, flow_tol: fl
 def sphere_config(*, n: int, dim: int, radius: float, seed: int, width: int, depth: int = 1,
                   activation: str = "sigmoid", bias: bool = False, dtype: str = "float32", loss_threshold: float,
                   max_epochs: int, optimizer: str = "flow", lr: float | None = None,
-                  flow_tol: float = FLOW_TOL) -> dict:
-    """The recipe of the sigmoid experiments (notebooks 01-05, 10): ``n`` points drawn on the sphere of ``radius``
-    in R^dim (data seed = ``seed``, also the initialisation seed), an MLP of ``depth`` hidden layers of ``width`` in
+                  flow_tol: float = FLOW_TOL, data: str = "sphere") -> dict:
+    """The recipe of the sigmoid experiments (notebooks 01-05, 10): ``n`` points of norm ``radius`` in R^dim, uniform
+    on the sphere (``data="sphere"``) or from the positive orthant (``data="orthant"``, the talk's code), data seed =
+    ``seed`` (also the initialisation seed), an MLP of ``depth`` hidden layers of ``width`` in
     the NTK parameterisation, the half-sum loss ``(1/2n) sum ||f(x) - x||^2``, trained by gradient flow
     (``optimizer="flow"``, steps from ``flow_tol``) or a fixed-step optimizer at ``lr``, until
     ``loss < loss_threshold`` or ``max_epochs`` (gradient evaluations for the flow).
@@ -232,7 +244,8 @@ def sphere_config(*, n: int, dim: int, radius: float, seed: int, width: int, dep
     >>> (c["data"], c["radius"], c["parameterization"], c["loss"], c["optimizer"], c["data_seed"])
     ('sphere', 10.0, 'ntk', 'half_sum', 'flow', 1)
     """
-    return make_config(data="sphere", n=n, dim=dim, radius=float(radius), data_seed=seed, seed=seed, width=int(width),
+    V.choice("data", data, POINT_KINDS)
+    return make_config(data=data, n=n, dim=dim, radius=float(radius), data_seed=seed, seed=seed, width=int(width),
                        depth=depth, activation=activation, bias=bias, parameterization="ntk", dtype=dtype,
                        loss="half_sum", loss_threshold=loss_threshold, max_epochs=max_epochs,
                        **step_settings(optimizer, lr, flow_tol))
@@ -388,7 +401,10 @@ def batch_size(c: dict, device=None, max_batch: int = 16, max_batch_params: floa
     return k
 
 
-def _chunks(configs: list[dict], max_batch: int, max_batch_params: float, device=None) -> list[list[dict]]:
+def chunk_batches(configs: Sequence[dict], device=None, max_batch: int = 16,
+                  max_batch_params: float = 4e7) -> list[list[dict]]:
+    """The batches a sweep trains ``configs`` in: runs sharing a :func:`group_key` together (first-seen order), as
+    many at a time as :func:`batch_size` says for their shape on ``device``."""
     groups: dict[tuple, list[dict]] = {}
     for c in configs:
         groups.setdefault(group_key(c), []).append(c)
@@ -399,11 +415,89 @@ def _chunks(configs: list[dict], max_batch: int, max_batch_params: float, device
     return out
 
 
+def _chunks(configs: list[dict], max_batch: int, max_batch_params: float, device=None) -> list[list[dict]]:
+    return chunk_batches(configs, device, max_batch, max_batch_params)
+
+
+BACKENDS = ("local", "processes", "dask")
+
+
+def _backend(backend: str | None, client) -> tuple[str, Any]:
+    """The backend a sweep uses: ``backend`` as given; left at None, a Dask cluster when ``$ATTRACTOR_CLUSTER`` is
+    set (see :mod:`attractor_utils.runs.cluster`), else this process."""
+    if backend is None:
+        from .cluster import cluster_setting
+
+        setting = cluster_setting()
+        return ("dask", client or setting) if setting else ("local", client)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend={backend!r}; accepted values: {list(BACKENDS)}")
+    return backend, client
+
+
+def run_batches(configs: Sequence[dict], batches: Sequence[Sequence[dict]], fn: Callable[..., Any], cache: Cache, *,
+                kind: str = "sweep", backend: str | None = None, n_jobs: int = 1, client=None, device=None,
+                progress: bool = True) -> None:
+    """Train ``batches`` (lists of configurations trained together) with ``fn(batch, cache, device=..., progress=...)``,
+    which stores each result in ``cache``: the one place the package trains cached runs (:func:`sweep`,
+    :func:`attractor_utils.given_data.train_on`). ``configs``: every run of the call, cached or not.
+
+    In plan mode (:mod:`attractor_utils.runs.plan`) the call is recorded and nothing is trained. ``backend`` as in
+    :func:`sweep`. With ``progress``, one line of text shows the runs trained, the current run's epoch and loss, and
+    the time left by the plan (:mod:`attractor_utils.runs.progress`, also written to ``$ATTRACTOR_PROGRESS``)."""
+    from . import plan
+    from .progress import SweepProgress
+
+    backend, client = _backend(backend, client)
+    if plan.planning():
+        plan.record_call(kind, configs, cache, device)
+        return
+    if not batches:
+        return
+    projected = plan.sweep_plan(batches, cache) if progress else None
+    secs, how = projected if projected is not None else (None, "plan")
+    total = sum(len(b) for b in batches)
+    if backend == "local":
+        with SweepProgress(total, kind, show=progress, planned=secs, planned_kind=how) as sp:
+            for i, b in enumerate(batches):
+                sp.start_batch(i, b)
+                fn(b, cache, device=device, progress=progress)
+                sp.batch_done(i, len(b))
+    elif backend == "processes":
+        from joblib import Parallel, delayed
+
+        threads = max(1, (os.cpu_count() or 1) // max(1, n_jobs))
+        par = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")
+        with SweepProgress(total, f"{kind} ({n_jobs} processes)", show=progress, planned=secs, planned_kind=how,
+                           workers=n_jobs) as sp:
+            for i, nb in par(delayed(_in_worker_at)(i, fn, b, cache.root, threads, device)
+                             for i, b in enumerate(batches)):
+                sp.batch_done(i, nb)
+    else:
+        from distributed import as_completed
+
+        from .cluster import check_cache_visible, connect, worker_threads
+
+        if client is None:
+            raise ValueError("client: a distributed.Client or a scheduler address is required for backend='dask'")
+        cl = connect(client) if isinstance(client, str) else client
+        check_cache_visible(cl, cache.root)
+        threads = worker_threads(torch.get_num_threads())
+        det = torch.are_deterministic_algorithms_enabled()
+        futs = {cl.submit(_in_worker, fn, b, cache.root, threads, device, det, pure=False): i
+                for i, b in enumerate(batches)}
+        workers = max(1, len(cl.nthreads()))
+        with SweepProgress(total, f"{kind} (Dask, {workers} workers)", show=progress, planned=secs, planned_kind=how,
+                           workers=workers) as sp:
+            for f in as_completed(list(futs), loop=cl.loop):
+                sp.batch_done(futs[f], f.result())
+
+
 def sweep(
     configs: Sequence[dict],
     fn: Callable[..., list[dict]] = train_batch,
     cache: Cache | None = None,
-    backend: str = "local",
+    backend: str | None = None,
     n_jobs: int = 1,
     client=None,
     max_batch: int = 16,
@@ -416,84 +510,75 @@ def sweep(
     ``fn(batch, cache, device=..., progress=...)`` does the work for a batch of configurations sharing
     a :func:`group_key` and stores each result in the cache (default: :func:`train_batch`).
     ``backend``: "local" (this process), "processes" (``n_jobs`` joblib workers, torch threads split
-    between them), "dask" (``client``: a ``distributed.Client`` or its address; the cache folder must
-    be shared by the workers). An interrupted sweep resumes where it stopped.
+    between them), "dask" (``client``: a ``distributed.Client`` or its address, or ``local:N``; the cache folder must
+    be shared by the workers, and is checked). Left at None: "dask" on the cluster ``$ATTRACTOR_CLUSTER`` names when
+    it is set (``make figures CLUSTER=...``), else "local". Dask workers train with this process's torch thread count
+    (``$ATTRACTOR_WORKER_THREADS`` overrides it), so the numbers are those of an in-process sweep. An interrupted
+    sweep resumes where it stopped; a finished run is never trained again. In plan mode (``make plan``) nothing is
+    trained: the call is recorded and the rows hold stand-in results (:mod:`attractor_utils.runs.plan`).
     """
-    if backend not in ("local", "processes", "dask"):
-        raise ValueError(f"backend={backend!r}; accepted values: ['local', 'processes', 'dask']")
+    _backend(backend, client)
     cache = cache or default_cache()
     configs = [make_config(**c) for c in configs]
     # a configuration listed twice (e.g. the default-init row of a table that is also another table's row) trains once
     todo = list({config_key(c): c for c in configs if c not in cache}.values())
-    batches = _chunks(todo, max_batch, max_batch_params, device)
-    bar = None
-    if progress and batches:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=len(todo), desc=f"sweep ({backend})")
-    if backend == "local":
-        for b in batches:
-            fn(b, cache, device=device, progress=progress)
-            if bar is not None:
-                bar.update(len(b))
-    elif backend == "processes":
-        from joblib import Parallel, delayed
-
-        threads = max(1, (os.cpu_count() or 1) // max(1, n_jobs))
-        par = Parallel(n_jobs=n_jobs, backend="loky", return_as="generator_unordered")
-        for nb in par(delayed(_in_worker)(fn, b, cache.root, threads, device) for b in batches):
-            if bar is not None:
-                bar.update(nb)
-    else:
-        from distributed import Client, as_completed
-
-        if client is None:
-            raise ValueError("client: a distributed.Client or a scheduler address is required for backend='dask'")
-        cl = Client(client) if isinstance(client, str) else client
-        try:
-            futs = [cl.submit(_in_worker, fn, b, cache.root, 0, device, pure=False) for b in batches]
-            for f in as_completed(futs):
-                nb = f.result()
-                if bar is not None:
-                    bar.update(nb)
-        finally:
-            if isinstance(client, str):
-                cl.close()
-    if bar is not None:
-        bar.close()
+    batches = chunk_batches(todo, device, max_batch, max_batch_params)
+    run_batches(configs, batches, fn, cache, backend=backend, n_jobs=n_jobs, client=client, device=device,
+                progress=progress)
     rows = []
     for c in configs:
         r = cache.get(c)
         if r is None:
-            raise RuntimeError(f"run missing from the cache after the sweep (entry {cache.path(c)}): {c}")
+            from . import plan
+
+            if not plan.planning():
+                raise RuntimeError(f"run missing from the cache after the sweep (entry {cache.path(c)}): {c}")
+            r = plan.standin_result(c, cache)
         rows.append({**c, **{k: v for k, v in r.items() if k != "history"}})
     return pd.DataFrame(rows)
 
 
-def _in_worker(fn, batch, cache_root, threads: int, device) -> int:
+def _in_worker(fn, batch, cache_root, threads: int, device, deterministic_algorithms: bool = False) -> int:
     if threads:
         torch.set_num_threads(threads)
+    if deterministic_algorithms:
+        deterministic()
     fn(batch, Cache(cache_root), device=device, progress=False)
     return len(batch)
 
 
+def _in_worker_at(index: int, *args) -> tuple[int, int]:
+    return index, _in_worker(*args)
+
+
+def load_run(c: dict, cache: Cache, device=None, X: Tensor | None = None, Y: Tensor | None = None) -> Run:
+    """The trained run of configuration ``c`` from ``cache``, on ``device``; its data from :func:`make_data` unless
+    ``X`` (and ``Y``) are given. In plan mode a :class:`attractor_utils.runs.plan.PlannedRun`: its network built when
+    used, and for a run the cache does not hold an untrained stand-in (:func:`attractor_utils.runs.plan.standin_result`)."""
+    from . import plan
+
+    dev = default_device(device)
+    if X is None:
+        X, Y = make_data(c)
+    X, Y = X.to(dev), None if Y is None else Y.to(dev)
+    if plan.planning():
+        return plan.planned_run(c, cache, dev, X, Y)
+    m = build_model(c, dev)
+    state = cache.load_state(c, map_location=dev)
+    if state is None:
+        raise RuntimeError(f"trained weights missing from the cache (entry {cache.path(c)}); run again to retrain")
+    m.load_state_dict(state)
+    return Run(c, m, X, Y, cache.get(c))
+
+
 def train_runs(configs: Sequence[dict], cache: Cache | None = None, device=None, progress: bool = True,
                **sweep_kw) -> list[Run]:
-    """Train (or load from the cache) every configuration and return the trained runs in order."""
+    """Train (or load from the cache) every configuration and return the trained runs in order (see :func:`sweep`:
+    on the cluster ``$ATTRACTOR_CLUSTER`` names when it is set; in plan mode, stand-ins)."""
     cache = cache or default_cache()
     configs = [make_config(**c) for c in configs]
     sweep(configs, cache=cache, device=device, progress=progress, **sweep_kw)
-    dev = default_device(device)
-    runs = []
-    for c in configs:
-        m = build_model(c, dev)
-        state = cache.load_state(c, map_location=dev)
-        if state is None:
-            raise RuntimeError(f"trained weights missing from the cache (entry {cache.path(c)}); run again to retrain")
-        m.load_state_dict(state)
-        X, Y = make_data(c)
-        runs.append(Run(c, m, X.to(dev), None if Y is None else Y.to(dev), cache.get(c)))
-    return runs
+    return [load_run(c, cache, device) for c in configs]
 
 
 def _list_of(name: str, v, check) -> list:
@@ -504,7 +589,7 @@ def _list_of(name: str, v, check) -> list:
 
 # notebook parameters with one meaning in every notebook: name -> check of the value
 _PARAM_CHECKS: dict[str, Callable[[str, Any], Any]] = {
-    "seeds": lambda n, v: _list_of(n, v, lambda m, x: V.integer(m, x, 0)),
+    "seeds": lambda n, v: _list_of(n, v, V.seed),
     "widths": lambda n, v: _list_of(n, v, lambda m, x: V.integer(m, x, 1)),
     "depths": lambda n, v: _list_of(n, v, lambda m, x: V.integer(m, x, 1)),
     "n_points": lambda n, v: (_list_of(n, v, lambda m, x: V.integer(m, x, 1)) if isinstance(v, (list, tuple))
@@ -539,9 +624,10 @@ def deterministic() -> None:
 
 
 def setup_notebook(preset: str, table: dict[str, dict], params: dict | None = None, *,
-                   follows: dict[str, str] | None = None, **overrides) -> dict:
+                   follows: dict[str, str] | None = None, notebook: str | None = None,
+                   namespace: dict | None = None, **overrides) -> dict:
     """Resolve a notebook's settings by the one rule every notebook follows, switch torch to deterministic
-    algorithms and set the plotting style.
+    algorithms, set the plotting style and route the run's files.
 
     The rule (stated in the README):
 
@@ -555,10 +641,18 @@ def setup_notebook(preset: str, table: dict[str, dict], params: dict | None = No
        are checked by :func:`check_notebook_params` with the settings.
 
     A table setting without its parameter (rule 2) is refused, naming it, so ``-p name value`` cannot be
-    silently ignored at some preset. Figures go to ``figures/`` only at the default preset
-    (``figures/<preset>/`` otherwise, unless ``$ATTRACTOR_FIGURES`` says where). Prints the settings in force.
+    silently ignored at some preset.
+
+    Where the files go (:func:`attractor_utils.plotting.route`): the notebook is the one of ``notebooks/`` whose
+    code cell is the set-up cell now running (or ``notebook``, its stem); ``namespace`` holds its parameters (default:
+    the caller's globals, i.e. the notebook's). A run whose set-up cell and parameter values in force equal the
+    committed notebook's (git HEAD) writes to ``figures/`` (``figures/<preset>/`` at another preset; the base is
+    ``$ATTRACTOR_FIGURES`` when set); any other run writes to ``variants/<notebook>--<name>=<value>...`` below that
+    folder and says so. Prints the settings in force and the folder.
     """
-    from ..plotting import figures_dir, set_preset, set_style
+    import sys
+
+    from .. import plotting
 
     preset = os.environ.get("ATTRACTOR_PRESET_OVERRIDE") or preset
     keys = sorted({k for t in table.values() for k in t})
@@ -569,17 +663,75 @@ def setup_notebook(preset: str, table: dict[str, dict], params: dict | None = No
     for b, a in (follows or {}).items():
         if b not in overrides or a not in overrides:
             raise ValueError(f"follows={{{b!r}: {a!r}}}: both must be notebook parameters passed to setup_notebook")
-        if overrides[b] is None and overrides[a] is not None:
-            overrides[b] = overrides[a]
-    cfg = resolve_preset(preset, table, **overrides)
+    cfg = _in_force(preset, table, follows, overrides)
     check_notebook_params(**cfg, **(params or {}))
+    ns = namespace if namespace is not None else sys._getframe(1).f_globals
+    out, note = _route_run(preset, table, follows, overrides, notebook, ns)
     cfg["preset"] = preset
     deterministic()
-    set_style()
-    set_preset(preset)
+    plotting.set_style()
+    plotting.set_output_dir(out)
     print(f"preset={preset!r}  device={default_device()}  torch={torch.__version__}  threads={torch.get_num_threads()}"
-          f"\nfigures and CSVs -> {figures_dir()}")
+          f"\nfigures and CSVs -> {out}" + (f"\n{note}" if note else ""))
     for k, v in cfg.items():
         if k != "preset":
             print(f"  {k} = {v!r}")
     return cfg
+
+
+def _in_force(preset: str, table: dict[str, dict], follows: dict[str, str] | None, values: dict) -> dict:
+    """The preset settings in force for parameter ``values`` (rules 2 and 3 of :func:`setup_notebook`)."""
+    keys = sorted({k for t in table.values() for k in t})
+    ov = {k: values.get(k) for k in keys}
+    for b, a in (follows or {}).items():
+        if ov.get(b) is None and ov.get(a) is not None:
+            ov[b] = ov[a]
+    return resolve_preset(preset, table, **ov)
+
+
+def _running_cell() -> str | None:
+    """The source of the notebook cell now running (IPython's input history), or None outside IPython."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    ip = get_ipython()
+    hist = getattr(getattr(ip, "history_manager", None), "input_hist_raw", None)
+    return hist[-1] if hist else None
+
+
+def _route_run(preset: str, table: dict[str, dict], follows: dict[str, str] | None, overrides: dict,
+               notebook: str | None, ns: dict) -> tuple[Any, str]:
+    """(folder, note) for a run: the committed preset folder, or a variant folder and the note that says why."""
+    from .. import plotting
+
+    cell = _running_cell()
+    if notebook is None and cell is not None:
+        stem, as_committed = plotting.find_notebook(cell)
+    else:
+        stem = notebook
+        as_committed = cell is None or plotting.find_notebook(cell) == (notebook, True)
+    where = plotting.preset_dir(preset)
+    if stem is None:
+        why = ("no notebook in notebooks/ has this set-up cell" if cell is not None
+               else "setup_notebook was not called from a notebook cell")
+        return (plotting.route(preset, None, None),
+                f"NOTE: not {where}: {why}, so its settings cannot be checked against a committed notebook "
+                "(pass notebook=\"NN_name\" to setup_notebook)")
+    committed_nb = plotting.committed_notebook(stem) or {}
+    committed = plotting.notebook_parameters(committed_nb)
+    current = {k: ns[k] for k in committed if k in ns}
+    current.update(overrides)
+
+    def resolve(values: dict) -> dict:
+        return {**values, **_in_force(preset, table, follows, values)}
+
+    changes = plotting.setting_changes(committed, current, resolve)
+    if not as_committed:
+        changes["setup"] = ("edited", "the committed set-up cell")
+    if not changes:
+        return plotting.route(preset, stem, {}), ""
+    said = ", ".join(f"{k} = {v!r} (committed: {c!r})" for k, (v, c) in changes.items())
+    return (plotting.route(preset, stem, {k: v for k, (v, _) in changes.items()}),
+            f"NOTE: not {where}: this run differs from the committed {stem} at the {preset} preset in {said}; its "
+            f"figures and CSVs go to the folder above and replace no committed file")

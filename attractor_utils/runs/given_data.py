@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from functools import partial
 from typing import Sequence
 
 import numpy as np
@@ -17,11 +18,12 @@ import torch
 from torch import Tensor
 
 from .caching import Cache, default_cache
-from .experiments import MODEL_KEYS, TRAIN_KEYS, DEFAULTS, Run, batch_size, build_model, run_result, train_kwargs
+from .experiments import (MODEL_KEYS, TRAIN_KEYS, DEFAULTS, Run, batch_size, build_model, load_run, run_batches,
+                          run_result, train_kwargs)
 from ..core.models import MLPEnsemble, default_device
 from ..core.training import train, train_ensemble
 
-__all__ = ["data_digest", "explicit_config", "train_on"]
+__all__ = ["data_digest", "explicit_config", "train_on", "train_explicit"]
 
 _NET_KEYS = tuple(k for k in MODEL_KEYS if k != "dim")  # dim comes from the data
 _ALLOWED = set(_NET_KEYS) | set(TRAIN_KEYS) | {"dtype"}
@@ -82,24 +84,33 @@ def train_on(
     dtype = getattr(torch, configs[0]["dtype"])
     Xd = torch.as_tensor(X).detach().to(device=dev, dtype=dtype)
     Yd = None if Y is None else torch.as_tensor(Y).detach().to(device=dev, dtype=dtype)
-    tkw = train_kwargs(configs[0])
     todo = [c for c in configs if c not in cache]
     k = batch_size({**configs[0], "n": int(Xd.shape[0])}, dev) if todo else 1
-    for chunk in (todo[i : i + k] for i in range(0, len(todo), k)):
-        t0 = time.perf_counter()
-        if len(chunk) == 1:
-            m = build_model(chunk[0], dev)
-            trs, models = [train(m, Xd, Yd, progress=progress, **tkw)], [m]
-        else:
-            ens = MLPEnsemble([build_model(c, dev) for c in chunk])
-            trs = train_ensemble(ens, Xd, Yd, progress=progress, **tkw)
-            models = ens.members()
-        dt = (time.perf_counter() - t0) / len(chunk)
-        for c, tr, m in zip(chunk, trs, models):
-            cache.put(c, run_result(tr, dt, len(chunk)), m.state_dict())
-    runs = []
-    for c in configs:
-        m = build_model(c, dev)
-        m.load_state_dict(cache.load_state(c, map_location=dev))
-        runs.append(Run(c, m, Xd, Yd, cache.get(c)))
-    return runs
+    chunks = [todo[i : i + k] for i in range(0, len(todo), k)]
+    fn = partial(train_explicit, X=Xd.cpu(), Y=None if Yd is None else Yd.cpu())
+    run_batches(configs, chunks, fn, cache, kind="train_on", device=dev, progress=progress)  # plan, cluster, progress
+    return [load_run(c, cache, dev, Xd, Yd) for c in configs]
+
+
+def train_explicit(chunk: list[dict], cache: Cache, device=None, progress: bool = False, *, X: Tensor,
+                   Y: Tensor | None = None) -> None:
+    """Train the runs of ``chunk`` (:func:`explicit_config` s differing in their seeds) on ``X`` -> ``Y`` as one
+    batch and store each in ``cache``: the unit of work :func:`train_on` hands to
+    :func:`attractor_utils.experiments.run_batches` (in this process or on a cluster's worker)."""
+    dev = default_device(device)
+    Xd, Yd = X.to(dev), None if Y is None else Y.to(dev)
+    tkw = train_kwargs(chunk[0])
+    todo = [c for c in chunk if c not in cache]  # a rescheduled task does not train a stored run again
+    if not todo:
+        return
+    t0 = time.perf_counter()
+    if len(todo) == 1:
+        m = build_model(todo[0], dev)
+        trs, models = [train(m, Xd, Yd, progress=progress, **tkw)], [m]
+    else:
+        ens = MLPEnsemble([build_model(c, dev) for c in todo])
+        trs = train_ensemble(ens, Xd, Yd, progress=progress, **tkw)
+        models = ens.members()
+    dt = (time.perf_counter() - t0) / len(todo)
+    for c, tr, m in zip(todo, trs, models):
+        cache.put(c, run_result(tr, dt, len(todo)), m.state_dict())

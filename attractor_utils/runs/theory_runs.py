@@ -18,6 +18,7 @@ from ..core import theory
 from ..core.models import MLPAutoencoder
 from ..core.spectra import jacobian_eigenvalues
 from ..core.training import train
+from .plan import DirectRun
 
 __all__ = ["train_rank1"]
 
@@ -38,6 +39,14 @@ def train_rank1(activation: str, x: Tensor, width: int, depth: int = 1, *, a0: f
     """
     x = torch.as_tensor(x, dtype=torch.float64).reshape(-1)
     X = x[None]
+    # trained outside the run cache: `make plan` records it (and trains nothing), a real run leaves its epochs for plans
+    record = DirectRun("train_rank1", {"activation": activation, "x": x.tolist(), "width": width, "depth": depth,
+                                       "a0": a0, "b0": b0, "c0": c0, "lr": lr, "loss_threshold": loss_threshold,
+                                       "max_epochs": max_epochs, "checkpoints": checkpoints},
+                       {"dim": x.numel(), "width": width, "depth": depth, "n": 1, "optimizer": "gd",
+                        "dtype": "float64"}, max_epochs)
+    if record.planning:
+        max_epochs = 0
     m = MLPAutoencoder(x.numel(), width, depth, activation=activation, bias=False, seed=0, dtype=torch.float64)
     theory.rank1_init(m, x, a0, b0, c0)
     residuals = [theory.invariant_residuals(m, x)["max_abs_residual"]]
@@ -51,6 +60,7 @@ def train_rank1(activation: str, x: Tensor, width: int, depth: int = 1, *, a0: f
         residuals.append(theory.invariant_residuals(m, x)["max_abs_residual"])
         if tr.converged or tr.diverged or epochs >= max_epochs:
             break
+    record.finish(epochs)
     ev = jacobian_eigenvalues(m, X, method="shortcut")[0]
     s = theory.rank1_scalars(m, x)
     r = float(x @ x)

@@ -1,0 +1,216 @@
+"""Plans (issue 25 item 1): in plan mode every training entry point records its runs and trains nothing, stand-ins
+keep the notebook going, the work of a run comes from the cache, from similar runs or from its budget, the cost model
+fits and projects, and a notebook's plan names exactly the runs a real run of it trains."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+import attractor_utils as au
+from attractor_utils.runs import plan
+from attractor_utils.runs.caching import Cache, config_key
+
+
+def _configs(seeds=(0, 1), width=8, epochs=200, threshold=1e-30, **kw):
+    return [au.make_config(data="sphere", dim=6, n=3, width=width, depth=1, activation="tanh", lr=1e-2,
+                           loss_threshold=threshold, max_epochs=epochs, seed=s, **kw) for s in seeds]
+
+
+def _calls(path):
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+@pytest.fixture
+def plan_mode(tmp_path, monkeypatch):
+    rec = tmp_path / "calls.jsonl"
+    rec.touch()
+    monkeypatch.setenv(plan.PLAN_ENV, str(rec))
+    monkeypatch.setenv("ATTRACTOR_CACHE", str(tmp_path / "cache"))
+    return rec
+
+
+def test_train_runs_in_plan_mode_records_and_trains_nothing(tmp_path, plan_mode, monkeypatch):
+    cache = Cache(tmp_path / "cache" / "runs")
+    done = _configs(seeds=(0,))
+    monkeypatch.delenv(plan.PLAN_ENV)
+    real = au.train_runs(done, cache=cache, progress=False)  # one run really trained and cached
+    monkeypatch.setenv(plan.PLAN_ENV, str(plan_mode))
+    cfgs = _configs(seeds=(0, 1, 2))
+    runs = au.train_runs(cfgs, cache=cache, progress=False)
+    assert len(cache.entries()) == 1  # nothing new trained or stored
+    (call,) = _calls(plan_mode)
+    assert call["kind"] == "sweep" and [r["cached"] for r in call["runs"]] == [True, False, False]
+    assert [r["key"] for r in call["runs"]] == [config_key(c) for c in cfgs]
+    assert runs[0].result == real[0].result  # a cached run is itself
+    for r in runs[1:]:  # the others: untrained stand-ins that say so
+        assert r.result["planned"] and r.result["converged"] and r.result["epochs"] == real[0].result["epochs"]
+        fresh = au.build_model(r.config)
+        assert all(torch.equal(a, b) for a, b in zip(fresh.state_dict().values(), r.model.state_dict().values()))
+
+
+def test_train_on_and_train_rank1_are_recorded(tmp_path, plan_mode):
+    X = torch.randn(4, 2)
+    runs = au.given_data.train_on(X, seeds=[0, 1], label="plan test", width=16, depth=2, max_epochs=300,
+                                  progress=False)
+    assert [r.result["planned"] for r in runs] == [True, True]
+    x = torch.randn(5, dtype=torch.float64)
+    out = au.theory_runs.train_rank1("tanh", x, 8, max_epochs=1000)
+    assert out["epochs"] == 0  # trained nothing
+    on, direct = _calls(plan_mode)
+    assert on["kind"] == "train_on" and len(on["runs"]) == 2 and not any(r["cached"] for r in on["runs"])
+    assert direct["kind"] == "direct" and direct["budget"] == 1000 and direct["work"] is None
+    assert direct["shape"] == {"dim": 5, "width": 8, "depth": 1, "n": 1, "optimizer": "gd", "dtype": "float64"}
+
+
+def test_a_run_outside_the_cache_leaves_its_epochs_for_later_plans(tmp_path, monkeypatch):
+    monkeypatch.setenv("ATTRACTOR_CACHE", str(tmp_path / "cache"))
+    x = torch.randn(5, dtype=torch.float64)
+    out = au.theory_runs.train_rank1("tanh", x, 8, max_epochs=400, loss_threshold=1e-6, lr=0.05)
+    rec = tmp_path / "calls.jsonl"
+    rec.touch()
+    monkeypatch.setenv(plan.PLAN_ENV, str(rec))
+    au.theory_runs.train_rank1("tanh", x, 8, max_epochs=400, loss_threshold=1e-6, lr=0.05)
+    (direct,) = _calls(rec)
+    assert direct["work"] == out["epochs"]
+
+
+def test_expected_work_from_cache_similar_runs_or_budget(tmp_path):
+    cache = Cache(tmp_path)
+    au.train_runs(_configs(seeds=(0, 1), epochs=3000, threshold=1e-3), cache=cache, progress=False)
+    plan._INDEX.clear()
+    c0 = _configs(seeds=(0,), epochs=3000, threshold=1e-3)[0]
+    w0, src = plan.expected_work(c0, cache)
+    assert src == "cache" and w0 == cache.get(c0)["epochs"] < 3000
+    other = _configs(seeds=(7,), epochs=5000, threshold=1e-3)[0]  # same recipe, another seed and budget
+    w, src = plan.expected_work(other, cache)
+    eps = sorted(cache.get(c)["epochs"] for c in _configs(seeds=(0, 1), epochs=3000, threshold=1e-3))
+    assert src == "similar" and w == int(np.median(eps))
+    assert plan.expected_work(_configs(seeds=(7,), width=9)[0], cache) == (200, "budget")
+
+
+def test_cost_model_fits_projects_and_round_trips(tmp_path):
+    truth = np.array([1e-4, 2e-5, 1e-2, 3e-4, 9e-4, 1e-3, 5e-4])
+    cfgs = [(_configs(width=w)[0] | {"dim": d, "n": n, "depth": L}, k) for w, d, n, L, k in
+            [(8, 6, 3, 1, 1), (64, 32, 5, 2, 3), (1000, 32, 1, 1, 16), (128, 3072, 100, 6, 1), (32, 784, 100, 3, 8),
+             (256, 2, 5, 4, 3), (10000, 32, 5, 1, 2), (512, 784, 20, 5, 2)]]
+    X = np.stack([plan._features(c, k) for c, k in cfgs])
+    coef = plan._nnls_relative(X, X @ truth)
+    np.testing.assert_allclose(X @ coef, X @ truth, rtol=1e-6)
+    m = plan.CostModel({"adam": coef, "gd": coef, "flow": coef}, {"float64": 2.0, "rmsprop": 1.5}, [0.1, 0.0, 0.01],
+                       knees={"adam": 2.0, "gd": 2.0, "flow": 2.0})
+    c, k = cfgs[3]
+    assert m.epoch_seconds({**c, "optimizer": "rmsprop"}, k) == pytest.approx(1.5 * m.epoch_seconds(c, k))
+    assert m.epoch_seconds({**c, "dtype": "float64"}, k) == pytest.approx(2 * m.epoch_seconds(c, k))
+    b = [c, c]  # an ensemble runs until its last member stops
+    assert plan.batch_seconds(b, m, [10, 500]) == pytest.approx(m.batch_overhead(c, 2) + 500 * m.epoch_seconds(c, 2))
+    path = m.save(tmp_path / "cal.json")
+    m2 = plan.CostModel.load(path)
+    assert m2.epoch_seconds(c, k) == pytest.approx(m.epoch_seconds(c, k))
+    path.write_text(json.dumps({"version": -1}))
+    assert plan.CostModel.load(path) is None  # another format: measured again, never misread
+
+
+def test_calibration_measures_and_stores_this_machine(tmp_path, monkeypatch):
+    monkeypatch.setenv(plan.CALIBRATION_ENV, str(tmp_path / "cal.json"))
+    shapes = [("gd", 6, 16, 1, 3, 1, {}), ("gd", 6, 64, 2, 3, 2, {}), ("adam", 6, 16, 1, 3, 1, {}),
+              ("flow", 6, 16, 1, 3, 1, {})]
+    monkeypatch.setattr(plan, "_FACTOR_SHAPE", ("adam", 6, 16, 1, 3, 1, {}))
+    monkeypatch.setattr(plan, "_F64_SHAPES", [("gd", 6, 16, 1, 1, 1, {})])
+    monkeypatch.setattr(plan, "_OVERHEAD_SHAPES", [("adam", 6, 16, 1, 3, 1, {}), ("gd", 6, 64, 1, 3, 1, {})])
+    m = plan.calibrate(shapes=shapes, verbose=False)
+    loaded = plan.CostModel.load()
+    assert loaded is not None and loaded.info["machine"]["threads"] == torch.get_num_threads()
+    assert {"load_before", "load_after", "points", "created"} <= set(loaded.info)
+    assert all(p["seconds"] > 0 for p in loaded.info["points"])
+    assert m.epoch_seconds(plan._cfg("gd", 6, 16, 1, 3), 1) > 0
+
+
+def test_project_counts_each_run_once_and_spreads_batches_over_workers(tmp_path):
+    from tools.plan import _makespan, project
+
+    cache = Cache(tmp_path)
+    a = _configs(seeds=(0, 1, 2, 3), width=8)  # one group: chunked by batch_size
+    b = _configs(seeds=(0,), width=9)
+    cached = _configs(seeds=(0,), width=10)
+    au.train_runs(cached, cache=cache, progress=False)
+    rec = lambda cs: [{"key": config_key(c), "cached": False, "config": c} for c in cs]  # noqa: E731
+    doc = {"plan_seconds": 5.0, "calls": [{"kind": "sweep", "device": "cpu", "runs": rec(a + b + cached)},
+                                          {"kind": "sweep", "device": "cpu", "runs": rec(a[:2] + b)},  # seen before
+                                          {"kind": "direct", "shape": {"dim": 4, "width": 8, "depth": 1, "n": 1,
+                                                                       "optimizer": "gd", "dtype": "float64"},
+                                           "budget": 100, "work": 40}]}
+    m = plan.CostModel({f: np.array([1e-3, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {"float64": 1.0},
+                       [0.0, 0.0, 0.0])
+    p1 = project(doc, cache, m, workers=1)
+    assert (p1["runs"], p1["cached"], p1["train"], p1["direct"]) == (6, 1, 5, 1)
+    assert p1["at_most_s"] == pytest.approx(sum(n * 200 * 1e-3 for n in (1, 1)) + 100 * 1e-3)
+    assert p1["expected_s"] == pytest.approx(2 * 200e-3 + 40e-3)
+    p8 = project(doc, cache, m, workers=8)
+    assert p8["expected_n_s"] == pytest.approx(200e-3 + 40e-3)  # the two batches at once
+    cold = project(doc, cache, m, workers=1, assume_cold=True)
+    assert cold["train"] == 6 and cold["cached"] == 0
+    assert _makespan([5, 4, 3, 3, 3], 2) == 10 and _makespan([3, 3, 3, 4, 5], 2) == 11
+    assert _makespan([5, 4, 3], 8) == 5 and _makespan([5, 4, 3], 1) == 12
+
+
+@pytest.mark.notebook
+def test_plan_names_the_runs_a_real_run_trains(tmp_path, monkeypatch):
+    """The plan of notebook 02 at the smoke preset (its step-size study builds runs from earlier results) counts
+    exactly the runs a real run of it trains, and once they are cached it counts them as cached."""
+    import papermill as pm
+
+    from tools.plan import project, run_plan_pass
+
+    monkeypatch.setenv("ATTRACTOR_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("ATTRACTOR_FIGURES", str(tmp_path / "fig"))
+    monkeypatch.delenv("ATTRACTOR_PRESET_OVERRIDE", raising=False)
+    nb = au.repo_root() / "notebooks" / "02_linear_region.ipynb"
+    doc = run_plan_pass(nb, "smoke")
+    assert not doc["errors"], doc["errors"]
+    cache = Cache(tmp_path / "cache" / "runs")
+    model = plan.CostModel({f: np.full(7, 1e-6) for f in ("adam", "gd", "flow")}, {}, [0.0, 0.0, 0.0])
+    before = project(doc, cache, model)
+    assert before["train"] > 0 and len(cache.entries()) == 0
+    pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"preset": "smoke"}, kernel_name="python3",
+                        cwd=str(nb.parent), progress_bar=False)
+    assert len(cache.entries()) == before["train"]
+    after = project(doc, cache, model)  # the same plan, now that the runs are cached
+    assert (after["runs"], after["cached"], after["train"]) == (before["train"], before["train"], 0)
+
+
+def test_plan_check_writes_the_readme_table_from_plan_and_measured_times(tmp_path, monkeypatch):
+    """`make plan-check`: a row per notebook (plan and measured cold time, their ratio, runs), written between the
+    README's markers, numbers from the plan and timings.json only."""
+    import tools.plan as tp
+
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "01_a.ipynb").write_text(json.dumps({"cells": []}))
+    (tmp_path / "figures").mkdir()
+    (tmp_path / "figures" / "timings.json").write_text(json.dumps(
+        {"01_a": {"preset": "default", "cold": {"seconds": 20.0, "trained": 2}, "warm": {"seconds": 4.0}}}))
+    (tmp_path / "README.md").write_text(f"intro\n{tp.README_START}\nold table\n{tp.README_END}\nrest\n")
+    monkeypatch.setattr(tp, "ROOT", tmp_path)
+    monkeypatch.setattr(tp, "PLAN_DIR", tmp_path / "build" / "plan")
+    monkeypatch.delenv("ATTRACTOR_FIGURES", raising=False)  # `make test` points it elsewhere; this test's is ROOT's
+    cache = Cache(tmp_path / "cache")
+    cfgs = _configs(seeds=(0, 1), width=8, epochs=300)
+    au.train_runs(cfgs, cache=cache, progress=False)
+    monkeypatch.setattr("attractor_utils.runs.caching.default_cache", lambda name="runs": cache)
+    m = plan.CostModel({f: np.array([0.05, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {}, [0.0, 0.0, 0.0],
+                       {"machine": {"cpu": "test cpu", "threads": 1}, "created": "now"})
+    monkeypatch.setattr(tp, "_calibration", lambda force=False: m)
+    doc = {"notebook": "01_a", "plan_seconds": 5.0, "errors": [],
+           "calls": [{"kind": "sweep", "device": "cpu",
+                      "runs": [{"key": config_key(c), "cached": True, "config": c} for c in cfgs]}]}
+    monkeypatch.setattr(tp, "get_plan", lambda nb, preset, fresh=False, cell_timeout=None: doc)
+    table = tp.check("default")
+    epochs = max(cache.get(c)["epochs"] for c in cfgs)  # the two seeds train as one ensemble
+    plan_s = 5.0 + 0.05 * epochs
+    text = (tmp_path / "README.md").read_text()
+    assert "old table" not in text and text.startswith("intro\n") and text.endswith(f"{tp.README_END}\nrest\n")
+    row = next(line for line in table.splitlines() if "`01_a`" in line)
+    assert "| 2 / 2 |" in row and f"{plan_s:.0f} s" in row and "20 s" in row and f"{plan_s / 20:.2f}" in row
+    assert "(4 s)" in row  # the measured warm time next to the plan pass
