@@ -5,7 +5,9 @@
 Reads the notebooks that ``make figures`` executed (``build/executed/<preset>/``, outputs included; nothing is
 re-run), the figures folder of that preset (its ``SCORECARD.md``, ``timings.json`` and PNGs), and writes
 ``build/report/index.html``: a front page with the scorecard and a thumbnail gallery of every figure, and one page
-per notebook with its outputs, the parameters it ran with and its wall time. Builds offline.
+per notebook with its outputs (each figure under the cell that draws it: ``make figures`` runs the kernels with the
+inline backend), its parameters cell once, what it was run with and its wall time. Wide tables and long lines
+scroll inside the page. Builds offline.
 """
 from __future__ import annotations
 
@@ -27,19 +29,46 @@ html_theme = "alabaster"
 html_static_path = ["_static"]
 html_theme_options = {"page_width": "1200px", "sidebar_width": "260px"}
 myst_enable_extensions = ["colon_fence"]
+html_css_files = ["report.css"]
 exclude_patterns = ["_build"]
 suppress_warnings = ["mystnb.unknown_mime_type", "myst.header"]
 '''
 
 
-def _params(nb) -> str:
+# wide pandas tables and long output lines scroll inside the page instead of running off its right edge
+CSS = """div.cell_output, div.cell_input, div.output { max-width: 100%; overflow-x: auto; }
+div.cell_output table.dataframe { font-size: 0.8em; }
+div.cell_output pre { white-space: pre; overflow-x: auto; }
+div.cell_output img { max-width: 100%; height: auto; }
+"""
+
+
+def _injected(nb) -> str:
+    """The assignments papermill injected (``-p name value``), without its comment line; "" if none."""
     for c in nb.cells:
         if "injected-parameters" in c.get("metadata", {}).get("tags", []):
-            return c.source
-    for c in nb.cells:
-        if "parameters" in c.get("metadata", {}).get("tags", []):
-            return c.source
+            return "\n".join(ln for ln in c.source.splitlines() if ln.strip() and not ln.startswith("#"))
     return ""
+
+
+def _hide_injected(nb) -> None:
+    """Tag papermill's injected cell ``remove-cell``: the page shows the parameters cell once, and the header says
+    what was given on the command line."""
+    for c in nb.cells:
+        tags = c.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags and "remove-cell" not in tags:
+            c.metadata["tags"] = [*tags, "remove-cell"]
+
+
+def _timing(t: dict) -> str:
+    """The wall times of a ``timings.json`` record, in words ("" when none is recorded)."""
+    parts = [f"{k} run {t[k]['seconds']:.0f} s" for k in ("cold", "warm") if isinstance(t.get(k), dict)]
+    if not parts and isinstance(t.get("last"), dict):
+        parts = [f"last run {t['last']['seconds']:.0f} s ({t['last'].get('kind', 'mixed')}: not a cold time)"]
+    elif not parts and "seconds" in t:  # a record from before cold and warm runs were told apart
+        parts = [f"wall time {t['seconds']:.0f} s (of one run, not known to be cold)"]
+    host = next((t[k]["machine"] for k in ("cold", "warm") if isinstance(t.get(k), dict)), "")
+    return "; ".join(parts) + (f" ({host})" if host and parts else "")
 
 
 def build(executed: Path, figures: Path, out: Path, preset: str) -> Path:
@@ -50,6 +79,7 @@ def build(executed: Path, figures: Path, out: Path, preset: str) -> Path:
     shutil.rmtree(src, ignore_errors=True)
     (src / "_static" / "figures").mkdir(parents=True)
     (src / "conf.py").write_text(CONF)
+    (src / "_static" / "report.css").write_text(CSS)
     timings = json.loads((figures / "timings.json").read_text()) if (figures / "timings.json").is_file() else {}
     pngs = sorted(figures.glob("[0-9][0-9]_*.png"))
     for p in pngs:
@@ -58,17 +88,22 @@ def build(executed: Path, figures: Path, out: Path, preset: str) -> Path:
     for p in nbs:
         nb = nbformat.read(p, as_version=4)
         t = timings.get(p.stem, {})
+        given = _injected(nb)
+        timing = _timing(t)
         head = nbformat.v4.new_markdown_cell(
             f"*Executed by `make figures` at the `{preset}` preset"
-            + (f"; wall time {t['seconds']:.0f} s ({t.get('note', '')})" if "seconds" in t else "")
-            + ".* Parameters it ran with:\n\n```python\n" + _params(nb).strip() + "\n```")
+            + (f" (given on the command line: `{'; '.join(given.splitlines())}`)" if given else "")
+            + (f"; {timing}" if timing else "")
+            + ". The notebook's parameters cell is the first code cell below; the set-up cell prints every setting in "
+            "force.*")
+        _hide_injected(nb)
         # the notebook's first cell is its title: keep it first, then the run's facts
         nb.cells.insert(1 if nb.cells and nb.cells[0].cell_type == "markdown" else 0, head)
         mine = [q for q in pngs if q.stem.startswith(p.stem)]  # savefig names every file after its notebook
-        if mine:
+        if mine:  # the figures are shown under their cells; here, the files
             nb.cells.append(nbformat.v4.new_markdown_cell(
-                "## Figures this notebook wrote\n\n"
-                + "\n\n".join(f"**{q.stem}**\n\n![{q.stem}](_static/figures/{q.name})" for q in mine)))
+                "## Files this notebook wrote\n\n"
+                + "\n".join(f"- [{q.name}](_static/figures/{q.name})" for q in mine)))
         nbformat.write(nb, src / p.name)
         pages.append(p.stem)
     card = (figures / "SCORECARD.md").read_text() if (figures / "SCORECARD.md").is_file() else "*(no scorecard)*"

@@ -1,10 +1,90 @@
-"""Write ``figures/README.md``: every figure, its notebook, the preset and the time it took."""
+"""Write ``figures/README.md`` (the index: every figure and table, its notebook and what a run of it costs) from
+``timings.json``, and make the records that file holds.
+
+A record per notebook (``timings.json``, keyed by the notebook's stem)::
+
+    {"preset": "default",
+     "cold": {"seconds": 209.3, "date": "2025-01-30", "machine": "AMD EPYC 7B13, 2 cores, torch 2.13.0+cpu",
+              "trained": 282},           # from an empty cache: every network it uses was trained by this run
+     "warm": {...},                      # re-rendered with every trained run in the cache (trained: 0)
+     "last": {..., "kind": "cold" | "warm" | "mixed", "cache_before": 518},
+     "seconds": 209.3}                   # the last run's wall time (what older readers of this file read)
+
+A run is **cold** only when its cache was empty (``make figures`` on a fresh clone reaches that only for the first
+notebook; ``tools/run_notebooks.py --cold`` gives every notebook an empty cache of its own and adds its entries to the
+run cache afterwards); **warm** when it trained nothing; otherwise **mixed** (it trained some runs and may have
+reused others): a mixed time is kept as the last run but never shown as a cold time.
+"""
 from __future__ import annotations
 
 import json
+import os
+import platform
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def machine() -> str:
+    """The CPU model, its core count and the torch version: the machine note of a timing."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        from importlib.metadata import version
+
+        torch = version("torch")
+    except Exception:  # noqa: BLE001 - no torch distribution metadata: say so
+        torch = "unknown"
+    return f"{model}, {os.cpu_count()} cores, torch {torch}"
+
+
+def run_kind(cache_before: int, trained: int, isolated: bool) -> str:
+    """``cold`` (an empty cache: ``isolated`` or nothing in it), ``warm`` (nothing trained) or ``mixed``.
+
+    >>> run_kind(0, 12, False), run_kind(500, 12, True), run_kind(500, 0, False), run_kind(500, 12, False)
+    ('cold', 'cold', 'warm', 'mixed')
+    """
+    if isolated or cache_before == 0:
+        return "cold"
+    return "warm" if trained == 0 else "mixed"
+
+
+def record(old: dict | None, preset: str, seconds: float, cache_before: int, trained: int, isolated: bool,
+           host: str | None = None, date: str | None = None) -> dict:
+    """``old`` (a notebook's record, or None) updated with one finished run: its ``last`` run, and its ``cold`` or
+    ``warm`` time when the run was of that kind (a record from before cold runs were told apart keeps no time)."""
+    kind = run_kind(cache_before, trained, isolated)
+    run = {"seconds": round(float(seconds), 1), "date": date or time.strftime("%Y-%m-%d"),
+           "machine": host or machine(), "trained": int(trained)}
+    out = {k: v for k, v in (old or {}).items() if k in ("cold", "warm")}
+    out["preset"] = preset
+    out["last"] = {**run, "kind": kind, "cache_before": int(cache_before)}
+    out["seconds"] = run["seconds"]  # the last run's wall time, under the name older readers (scorecard) use
+    if kind in ("cold", "warm"):
+        out[kind] = run
+    return out
+
+
+def output_folder(executed: Path) -> Path | None:
+    """The folder an executed notebook wrote its figures to, as its set-up cell printed it ("figures and CSVs -> ..."),
+    or None when it printed none."""
+    try:
+        cells = json.loads(Path(executed).read_text())["cells"]
+    except (OSError, ValueError, KeyError):
+        return None
+    for c in cells:
+        for o in c.get("outputs", []):
+            for line in "".join(o.get("text", "")).splitlines():
+                if line.startswith("figures and CSVs -> "):
+                    return Path(line.split("->", 1)[1].strip())
+    return None
 
 
 def _title(nb: Path) -> str:
@@ -20,28 +100,72 @@ def _title(nb: Path) -> str:
     return ""
 
 
+def _preset(figdir: Path, timings: dict) -> str:
+    presets = {t.get("preset") for t in timings.values() if isinstance(t, dict)} - {None}
+    if len(presets) == 1:
+        return presets.pop()
+    return figdir.name if figdir.name in ("smoke", "paper") else "default"
+
+
+def _seconds(t: dict | None) -> str:
+    return "-" if not t else f"{t['seconds']:.0f}"
+
+
 def write_index(figdir: Path, timings: dict) -> Path:
-    rel = figdir.relative_to(ROOT) if figdir.is_relative_to(ROOT) else figdir
-    lines = [
-        f"# Figures ({rel})",
-        "",
-        "Written by `make figures` (tools/run_notebooks.py); each notebook saves `<stem>*.pdf/.png` and a tidy",
-        "`<stem>.csv`. Times are wall-clock seconds of the whole notebook on the machine that ran it",
-        "(2 CPU cores for the committed default-preset figures); a re-run that finds its trained models in",
-        "the cache (`.cache/`) is much faster.",
-        "",
-        "| notebook | title | figures | CSV | preset | time (s) | how timed |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for stem in sorted(timings):
-        nb = ROOT / "notebooks" / f"{stem}.ipynb"
+    """Write ``<figdir>/README.md`` from ``timings`` (``timings.json``'s records) and the files in ``figdir``."""
+    preset = _preset(figdir, timings)
+    stems = sorted(timings)
+    colds = {s: timings[s].get("cold") for s in stems}
+    hosts = sorted({t["machine"] for t in colds.values() if t} | {timings[s]["warm"]["machine"] for s in stems
+                                                                   if timings[s].get("warm")})
+    mark = {h: "" for h in hosts} if len(hosts) <= 1 else {h: f" [{chr(65 + i)}]" for i, h in enumerate(hosts)}
+    dates = sorted({t["date"] for s in stems for k in ("cold", "warm") if (t := timings[s].get(k))})
+    lines = [f"# Figures ({preset} preset)", "",
+             "Written by `make figures` (tools/run_notebooks.py): each notebook saves `<stem>*.pdf/.png` and tidy",
+             "`<stem>*.csv` files here. Only a run whose settings are exactly the committed notebook's writes here; any",
+             "other run writes to `variants/` (see the README, *Where things land*).", ""]
+    if hosts:
+        lines.append("**Machine**: " + ("; ".join(f"{h}{mark[h]}" for h in hosts)) +
+                     (f". Measured {dates[0]}" + (f" to {dates[-1]}" if dates[-1] != dates[0] else "") + "." if dates
+                      else "."))
+        lines.append("")
+    lines += ["**Cold**: wall time of the whole notebook from an empty cache, every network it uses trained by that",
+              "run (`python tools/run_notebooks.py --cold` measures it for every notebook). **Warm**: a re-run that",
+              "found every network it caches already in the run cache (`.cache/`) and trained none into it: analysis",
+              "and plotting, plus whatever the notebook trains without caching. `-`: not measured.", "",
+              "| notebook | title | figures | tables | cold (s) | warm (s) |", "|---|---|---|---|---|---|"]
+    for stem in stems:
+        t = timings[stem]
         figs = sorted(p.name for p in figdir.glob(f"{stem}*.png"))
         csvs = sorted(p.name for p in figdir.glob(f"{stem}*.csv"))
-        t = timings[stem]
-        lines.append(f"| `{stem}.ipynb` | {_title(nb)} | {', '.join(f'[{f}]({f})' for f in figs)} | "
-                     f"{', '.join(csvs)} | {t['preset']} | {t['seconds']:.0f} | {t.get('note', '')} |")
-    total = sum(t["seconds"] for t in timings.values())
-    lines += ["", f"Total: {total:.0f} s ({total / 60:.1f} min).", ""]
+        cold, warm = t.get("cold"), t.get("warm")
+        lines.append(f"| `{stem}.ipynb` | {_title(ROOT / 'notebooks' / f'{stem}.ipynb')} | "
+                     f"{', '.join(f'[{f}]({f})' for f in figs)} | {', '.join(csvs)} | "
+                     f"{_seconds(cold)}{mark.get(cold['machine'], '') if cold else ''} | "
+                     f"{_seconds(warm)}{mark.get(warm['machine'], '') if warm else ''} |")
+    known = {s: c for s, c in colds.items() if c}
+    total = sum(c["seconds"] for c in known.values())
+    lines.append("")
+    if known and len(known) == len(stems):
+        lines.append(f"**Total of one cold run of all {len(stems)} notebooks**: {total:.0f} s ({total / 60:.1f} min).")
+    elif known:
+        missing = ", ".join(f"`{s}`" for s in stems if s not in known)
+        lines.append(f"Cold times of {len(known)} of {len(stems)} notebooks add up to {total:.0f} s ({total / 60:.1f} "
+                     f"min); the cold time of {missing} is not measured, so the total of one cold run is not known.")
+    else:
+        lines.append("No cold time is measured yet, so the total of one cold run is not known.")
+    if len(hosts) > 1:
+        lines.append("")
+        lines.append("The times were measured on different machines (marked [A], [B], ...): they do not add up to the "
+                     "cost on one machine.")
+    lines.append("")
     p = figdir / "README.md"
     p.write_text("\n".join(lines))
     return p
+
+
+if __name__ == "__main__":  # rewrite the index of a figures folder from its timings.json
+    import sys
+
+    d = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "figures"
+    print(write_index(d, json.loads((d / "timings.json").read_text())))

@@ -1,0 +1,68 @@
+"""figures/README.md as a record a reader can use: one machine note, per notebook the time of one cold run (never a
+run whose cache held entries) and of a warm re-render, and the total of the cold times, or a plain statement that it
+is not known."""
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tools.figure_index import output_folder, record, run_kind, write_index  # noqa: E402
+
+HOST = "Test CPU, 2 cores, torch 2.13.0"
+
+
+def test_only_a_run_on_an_empty_cache_is_cold():
+    assert run_kind(0, 12, isolated=False) == "cold"
+    assert run_kind(480, 12, isolated=True) == "cold"  # --cold: an empty cache of its own
+    assert run_kind(480, 0, isolated=False) == "warm"
+    assert run_kind(480, 12, isolated=False) == "mixed"  # it may have reused some of the 480
+    r = record(None, "default", 100.0, 480, 12, False, host=HOST, date="2025-01-01")
+    assert "cold" not in r and "warm" not in r and r["last"]["kind"] == "mixed"
+    r = record(r, "default", 300.0, 0, 40, True, host=HOST, date="2025-01-02")
+    r = record(r, "default", 20.0, 520, 0, False, host=HOST, date="2025-01-03")
+    r = record(r, "default", 90.0, 500, 3, False, host=HOST, date="2025-01-04")  # a mixed run keeps both times
+    assert (r["cold"]["seconds"], r["warm"]["seconds"], r["last"]["kind"]) == (300.0, 20.0, "mixed")
+    legacy = {"seconds": 55.0, "note": "cold: trained 3 new runs", "preset": "default"}
+    assert "cold" not in record(legacy, "default", 9.0, 500, 2, False, host=HOST)  # an old note is no cold time
+
+
+def _index(tmp_path, timings) -> str:
+    for stem in timings:
+        (tmp_path / f"{stem}.png").write_bytes(b"")
+        (tmp_path / f"{stem}.csv").write_text("a\n1\n")
+    return write_index(tmp_path, timings).read_text()
+
+
+def test_the_index_states_the_machine_once_and_the_total_of_the_cold_times(tmp_path):
+    cold = {"seconds": 120.0, "date": "2025-01-02", "machine": HOST, "trained": 40}
+    timings = {"01_a": {"preset": "default", "cold": cold, "warm": {**cold, "seconds": 9.0, "trained": 0}},
+               "02_b": {"preset": "default", "cold": {**cold, "seconds": 60.0}}}
+    text = _index(tmp_path, timings)
+    assert text.startswith("# Figures (default preset)") and text.count(HOST) == 1
+    assert "| 120 | 9 |" in text and "| 60 | - |" in text
+    assert "**Total of one cold run of all 2 notebooks**: 180 s (3.0 min)" in text
+    assert "[01_a.png](01_a.png)" in text and "01_a.csv" in text
+
+
+def test_an_unknown_cold_time_is_said_not_invented(tmp_path):
+    cold = {"seconds": 120.0, "date": "2025-01-02", "machine": HOST, "trained": 40}
+    timings = {"01_a": {"preset": "default", "cold": cold},
+               "02_b": {"preset": "default", "last": {**cold, "kind": "mixed", "cache_before": 9}},
+               "03_c": {"seconds": 55.0, "note": "an old record", "preset": "default"}}
+    text = _index(tmp_path, timings)
+    assert "the cold time of `02_b`, `03_c` is not measured, so the total of one cold run is not known" in text
+    row = next(ln for ln in text.splitlines() if ln.startswith("| `03_c.ipynb`"))
+    assert row.endswith("| - | - |")  # its old wall time is not shown as a cold time
+    other = {**cold, "machine": "Other CPU, 8 cores, torch 2.13.0"}
+    text = _index(tmp_path, {"01_a": {"preset": "default", "cold": cold}, "02_b": {"preset": "smoke", "cold": other}})
+    assert "[A]" in text and "[B]" in text and "do not add up" in text
+
+
+def test_the_folder_a_notebook_wrote_to_is_read_from_its_set_up_output(tmp_path):
+    nb = {"cells": [{"cell_type": "code", "outputs": [{"name": "stdout", "output_type": "stream",
+                                                       "text": "preset='default'\nfigures and CSVs -> /x/figures/variants/a--b=1\n"}]}]}
+    (tmp_path / "a.ipynb").write_text(json.dumps(nb))
+    assert output_folder(tmp_path / "a.ipynb") == Path("/x/figures/variants/a--b=1")
+    assert output_folder(tmp_path / "missing.ipynb") is None
