@@ -8,8 +8,8 @@ plotting. See the README for the notebooks that reproduce each paper figure.
 from .core.attractors import classify_attractors, summarize_attractors
 from .core.dynamics import IterationResult, iterate, nearest, orbit
 from .core.models import ACTIVATIONS, Activation, MLPAutoencoder, MLPEnsemble, default_device, get_activation
-from .core.spectra import (cycle_spectral_radius, jacobian, jacobian_eigenvalues, reduced_jacobian, sort_eigenvalues,
-                           spectral_radius)
+from .core.spectra import (SpectralReport, cycle_spectral_radius, jacobian, jacobian_eigenvalues, reduced_jacobian,
+                           sort_eigenvalues, spectral_radius, top_eigenvalues)
 from .core.training import (OPTIMIZERS, SCHEDULES, LRSchedule, TrainResult, TrainingDiverged, make_optimizer, train,
                             train_ensemble)
 # runs: data, configurations, cache, sweeps, notebook set-up
@@ -26,15 +26,19 @@ __version__ = "0.1.0"
 # the modules, by layer (see the README's layout): au.training.train(...), au.recovery.corrupt(...)
 from .core import (attractors, dynamics, flow, losses, models, spectra, theory, training,  # noqa: E402
                    validate)
-from .runs import caching, data, experiments, given_data, theory_runs  # noqa: E402
+from .runs import (caching, cluster, data, experiments, given_data, plan, progress, published,  # noqa: E402
+                   theory_runs)
 from .analyses import (basin_maps, claims, cycles, homogeneity, noise_basins, recovery, relu_grid,  # noqa: E402
                        stepsize)
 from . import plotting  # noqa: E402
+from . import explorers  # noqa: E402
+from .explorers import BasinExplorer, SingleExampleExplorer  # noqa: E402
 
 # what `from attractor_utils import *` gives, and the names the notebooks call
 __all__ = [
     "ACTIVATIONS",
     "Activation",
+    "BasinExplorer",
     "Cache",
     "ImageData",
     "IterationResult",
@@ -45,6 +49,7 @@ __all__ = [
     "PRESETS",
     "Run",
     "SCHEDULES",
+    "SingleExampleExplorer",
     "TrainResult",
     "TrainingDiverged",
     "band_plot",
@@ -81,6 +86,8 @@ __all__ = [
     "setup_notebook",
     "sort_eigenvalues",
     "spectral_radius",
+    "top_eigenvalues",
+    "SpectralReport",
     "sphere_points",
     "summarize_attractors",
     "sweep",
@@ -93,17 +100,22 @@ __all__ = [
     "basin_maps",
     "caching",
     "claims",
+    "cluster",
     "cycles",
     "data",
     "dynamics",
     "experiments",
+    "explorers",
     "given_data",
     "flow",
     "homogeneity",
     "losses",
     "models",
     "noise_basins",
+    "plan",
     "plotting",
+    "progress",
+    "published",
     "recovery",
     "relu_grid",
     "spectra",

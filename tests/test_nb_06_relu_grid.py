@@ -71,7 +71,9 @@ def test_relu_grid_dimensions_are_parameters(tmp_path, monkeypatch):
                         parameters={"preset": "smoke", "depths": [1], "widths": [16, 24], "biases": [True, False],
                                     "datasets": ["uniform_images"], "n_images": 10, "epochs": 20},
                         kernel_name="python3", cwd=str(NOTEBOOKS), progress_bar=False)
-    df = read_csv(tmp_path, STEM)
+    (out,) = (tmp_path / "smoke" / "variants").glob(f"{STEM}--*")  # a run with overrides: a folder named for them
+    assert out.name.startswith(f"{STEM}--depths=1--") and "--widths=16,24--" in out.name
+    df = read_csv(out, STEM)
     assert len(df) == 4
     # a user's widths apply without bias too unless widths_without_bias sets them apart
     assert set(df[df["bias"]]["width"]) == set(df[~df["bias"]]["width"]) == {16, 24}

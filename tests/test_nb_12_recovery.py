@@ -30,6 +30,6 @@ def test_recovery_at_zero_corruption_and_spurious_counts(run_notebook):
     assert (sp.n_spurious_attractors <= sp.n_spurious_limits).all()
     assert (sp.n_distinct_spurious <= sp.n_spurious_limits).all()
     cl = check_claims(fig, "12_recovery", 5)
-    assert set(cl.verdict[cl.claim.str.startswith("Stored images")]) <= {"agrees", "partly", "disagrees"}
+    assert set(cl.verdict[cl.claim.str.startswith("Stored images")]) <= {"agrees", "partly", "disagrees", "not reached"}
     for name in ("12_recovery", "12_recovery_gallery", "12_recovery_spurious"):
         assert (fig / f"{name}.png").is_file()

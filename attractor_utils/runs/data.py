@@ -30,7 +30,7 @@ __all__ = [
     "cycle_ids",
     "cycle_next_index",
     "cycle_targets",
-    "sphere_points",
+    "sphere_points", "orthant_points",
     "random_images",
     "mnist",
     "cifar10",
@@ -114,12 +114,31 @@ def sphere_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=to
     >>> tuple(X.shape), [round(float(r), 4) for r in X.norm(dim=1)]
     ((3, 5), [2.0, 2.0, 2.0])
     """
-    _check_n(n), _check_n(dim, "dim")
+    n, dim = _check_n(n), _check_n(dim, "dim")
     radius = V.real("radius", radius, 0, lo_open=True)
-    seed = V.integer("seed", seed, 0)
-    g = torch.Generator().manual_seed(int(seed))
+    seed = V.seed("seed", seed)
+    g = torch.Generator().manual_seed(seed)
     Z = torch.randn(n, dim, generator=g, dtype=torch.float64)
     return (radius * Z / Z.norm(dim=1, keepdim=True)).to(dtype)
+
+
+def orthant_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=torch.float32) -> Tensor:
+    """``n`` points of Euclidean norm ``radius`` in the positive orthant of R^dim: i.i.d. U[0, 1] coordinates
+    (``torch.rand``, as the public code of the Orujlu talk draws them), scaled to norm ``radius``. Unlike
+    :func:`sphere_points` they all lie within 90 degrees of each other, close to the diagonal.
+
+    Returns (n, dim). Same seed, same points.
+
+    >>> X = orthant_points(3, 5, radius=2.0, seed=0)
+    >>> bool((X >= 0).all()), [round(float(r), 4) for r in X.norm(dim=1)]
+    (True, [2.0, 2.0, 2.0])
+    """
+    n, dim = _check_n(n), _check_n(dim, "dim")
+    radius = V.real("radius", radius, 0, lo_open=True)
+    seed = V.seed("seed", seed)
+    g = torch.Generator().manual_seed(seed)
+    U = torch.rand(n, dim, generator=g, dtype=torch.float64)
+    return (radius * U / U.norm(dim=1, keepdim=True)).to(dtype)
 
 
 def random_images(n: int, shape: tuple[int, ...] = (3, 32, 32), seed: int = 0,

@@ -1,0 +1,61 @@
+"""Values read off the papers' published figures, with their reading uncertainty, as tidy tables.
+
+They come from ``published_values/*.json`` (copied from the project's shared notes: read by eye from the figures as
+the Orujlu talk shows them next to its reproduction). They serve two purposes only: markers on this package's
+figures ("published, read off the figure") and the claims rows "reproduces the published values". Never tune
+anything against them.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+__all__ = ["published", "jp_single_example", "jp_beyond_linear_r50", "jp_crossing_radii", "SOURCES"]
+
+FOLDER = Path(__file__).resolve().parent / "published_values"
+SOURCES = ("jiang_pehlevan_2020",)
+
+
+@lru_cache(maxsize=None)
+def published(name: str = "jiang_pehlevan_2020") -> dict:
+    """The raw record ``published_values/<name>.json`` (keys starting with ``_`` describe it)."""
+    if name not in SOURCES:
+        raise ValueError(f"name={name!r}; accepted values: {list(SOURCES)}")
+    return json.loads((FOLDER / f"{name}.json").read_text())
+
+
+def jp_single_example() -> pd.DataFrame:
+    """Jiang & Pehlevan Fig. 1: |trained - initial| largest eigenvalue modulus at the single training point.
+
+    Columns ``L`` (weight matrices: hidden layers + 1), ``radius``, ``value``, ``uncertainty`` (absolute).
+
+    >>> t = jp_single_example()
+    >>> sorted(t.L.unique()), float(t.uncertainty.iloc[0])
+    ([2, 3, 4], 0.003)
+    """
+    rec = published()["single_example_abs_diff"]
+    rows = [{"L": int(L[1:]), "radius": float(r), "value": float(v), "uncertainty": rec["reading_uncertainty"]}
+            for L, by_r in rec["by_L_and_radius"].items() for r, v in by_r.items()]
+    return pd.DataFrame(rows).sort_values(["L", "radius"], ignore_index=True)
+
+
+def jp_beyond_linear_r50() -> pd.DataFrame:
+    """Jiang & Pehlevan Fig. 3 at input radius 50: the plotted eigenvalue statistic per ``n_points`` and ``width``.
+
+    Columns ``n_points``, ``width``, ``radius`` (50), ``value``, ``uncertainty``.
+    """
+    rec = published()["beyond_linear_region_at_r50"]
+    rows = [{"n_points": int(n), "width": int(w), "radius": 50.0, "value": float(v),
+             "uncertainty": rec["reading_uncertainty"]}
+            for n, by_w in rec["by_n_and_width"].items() for w, v in by_w.items()]
+    return pd.DataFrame(rows).sort_values(["n_points", "width"], ignore_index=True)
+
+
+def jp_crossing_radii() -> pd.DataFrame:
+    """Jiang & Pehlevan Fig. 3, n = 5: the radius at which each width's curve crosses 0.5 (columns ``n_points``,
+    ``width``, ``level``, ``radius``). No reading uncertainty is recorded for these."""
+    rec = published()["beyond_linear_region_at_r50"]["radius_where_curve_crosses_0.5_for_n5_by_width"]
+    return pd.DataFrame([{"n_points": 5, "width": int(w), "level": 0.5, "radius": float(r)} for w, r in rec.items()])
