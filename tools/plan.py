@@ -107,8 +107,11 @@ def run_plan_pass(nb: Path, preset: str, cell_timeout: int | None = None) -> dic
                 "execution_timeout": int(cell_timeout), "interrupt_on_timeout": True,
                 "error_on_timeout": {"ename": "PlanCellTimeout", "evalue": f"interrupted after {cell_timeout} s",
                                      "traceback": []}}
+            from tools.run_notebooks import kernel_config  # IPC sockets: no "running over TCP" warning
+
             pm.execute_notebook(str(nb), str(out), parameters={"preset": preset}, kernel_name="python3",
-                                cwd=str(nb.parent), progress_bar=False, allow_errors=True, **limit)
+                                cwd=str(nb.parent), progress_bar=False, allow_errors=True,
+                                config=kernel_config(Path(tmp)), **limit)
         except pm.PapermillExecutionError:
             pass  # the failed cells are read from the executed copy below
         finally:

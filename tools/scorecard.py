@@ -139,7 +139,7 @@ def write_scorecard(figdir: Path) -> Path | None:
                   f"{scale_name} | paper scale | why |", "|---|---|---|---|---|---|---|---|---|"]
         for r in part_.itertuples():
             ev = _cell(r.evidence) + (f"; {_cell(r.scale)}" if r.scale else "")
-            why = _cell(r.reason) + (f" Not met: {_cell(r.unmet)}." if r.unmet else "")
+            why = _cell(r.reason).rstrip(". ") + (f". Not met: {_cell(r.unmet).rstrip('.')}." if r.unmet else "")
             lines.append(f"| `{r.notebook}` | {_cell(r.claim)} | {_cell(r.source)} | {_cell(r.paper)} | "
                          f"{_cell(r.measured)} | {ev} | **{r.verdict}** | {paper_verdict(r.notebook, r.key)} | {why} |")
         lines.append("")

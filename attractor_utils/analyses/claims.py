@@ -342,9 +342,12 @@ def beyond_linear_claims(df: pd.DataFrame, published: pd.DataFrame | None = None
                      + ", ".join(f"n {n}, width {w:.0e}: {a:.2f} (r {r:g}) -> {b:.2f}"
                                  for (n, w), (r, a, b) in ends.items()),
                      v, "every (n, width) ends below 1 at the largest radius and below where it started (converged "
-                     "cells)", source=f"{JP}, abstract and Fig. 3", evidence=ev, scale=scale,
+                     "cells)" + (f"; judged on {len(ends)} of {len(pairs)} cells, not converged: {', '.join(missing)}"
+                                 if missing else ""), source=f"{JP}, abstract and Fig. 3", evidence=ev, scale=scale,
+                     # cells that did not converge can only leave a verdict standing that every judged cell supports
                      unmet=[("fewer than two converged radii, or none at the largest, for " + ", ".join(missing))
-                            if missing else ""], to_decide="a larger flow budget (max_epochs) at large n"))
+                            if missing and (v != "agrees" or 2 * len(ends) < len(pairs)) else ""],
+                     to_decide="a larger flow budget (max_epochs) at large n"))
     top = m[m.radius == r1]
     rises = {w: _nondecreasing(g.sort_values("n_points")[stat].tolist()) for w, g in top.groupby("width")
              if g.n_points.nunique() >= 2}
