@@ -33,7 +33,10 @@ def refresh(path: Path) -> None:
         old = {k: os.environ.get(k) for k in env}
         os.environ.update(env)
         try:
-            NotebookClient(nb, kernel_name="python3", timeout=1200,
+            sys.path.insert(0, str(ROOT))
+            from tools.run_notebooks import kernel_config  # IPC sockets: no "running over TCP" warning
+
+            NotebookClient(nb, kernel_name="python3", timeout=1200, config=kernel_config(Path(tmp)),
                            resources={"metadata": {"path": str(path.parent)}}).execute()
         finally:
             for k, v in old.items():
