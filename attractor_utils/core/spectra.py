@@ -47,9 +47,8 @@ METHODS = ("auto", "shortcut", "autograd")  # all eigenvalues (jacobian_eigenval
 SPECTRAL_METHODS = ("auto", "dense", "iterative", "shortcut", "autograd")  # the top ones (spectral_radius)
 
 # From this size m = min(dim, width) on, method="auto" takes the iterative route for MLPs: the crossover that
-# `bench/spectra.py` measures and prints (table "Crossover" in bench/spectra.md). PROVISIONAL until that bench runs
-# alone: a probe on a busy machine (1 thread; 784-d, depth 4, 100 points, at init and after 300 epochs) measured the
-# iterative route x0.6-0.9 as fast at m = 64, x1.1-1.2 at 96, x1.6-1.8 at 128, x1.8-2.4 at 192.
+# `bench/spectra.py` measures and prints (table "Crossover" in bench/spectra.md; run alone on 2 cores, 784-d, depth 4,
+# 100 points, at init and trained: the iterative route was slower at m = 64 and 96 and faster from m = 128 on).
 ITERATIVE_MIN_SIZE = 128
 # An iterative radius this close to a value at which a verdict flips is replaced by the full decomposition's:
 # by default the threshold 1 and 1 +- attractors.BORDERLINE_RADIUS (1e-3), with 1e-3 to spare.
