@@ -365,6 +365,21 @@ def main_plan(args) -> int:
           f"{fmt_s(a + total['max']):>10}{fmt_s(a + total['exp_n']):>11}{fmt_s(a + total['max_n']):>10}")
     print("  (expected: a run's epochs from the cache, or from finished runs of the same recipe, else its budget; "
           "at most: every run to its epoch budget; N workers: each as fast as this machine)")
+    if args.preset == "paper" and rows:  # the scorecard's "what it would take" reads these projections
+        out = base / "paper" / "plan.json"
+        doc = json.loads(out.read_text()) if out.is_file() else {}
+        m = model.info.get("machine", {})
+        doc["machine"] = f"{m.get('cpu')}, {m.get('threads')} torch threads"
+        doc["workers"] = args.workers
+        for key, fields in (("seconds", "expected_s"), ("at_most_seconds", "at_most_s"),
+                            ("seconds_on_workers", "expected_n_s")):
+            doc.setdefault(key, {}).update({stem: round(p["analysis_s"] + p[fields], 1) for stem, p in rows})
+        doc.setdefault("date", {}).update({stem: time.strftime("%Y-%m-%d") for stem, _ in rows})
+        out.parent.mkdir(parents=True, exist_ok=True)
+        tmp = out.with_suffix(".json.tmp")
+        tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
+        tmp.replace(out)  # atomic: an interrupted plan never leaves half a file
+        print(f"  projections written to {out}")
     return 0
 
 

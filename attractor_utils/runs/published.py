@@ -33,7 +33,7 @@ def jp_single_example() -> pd.DataFrame:
     Columns ``L`` (weight matrices: hidden layers + 1), ``radius``, ``value``, ``uncertainty`` (absolute).
 
     >>> t = jp_single_example()
-    >>> sorted(t.L.unique()), float(t.uncertainty.iloc[0])
+    >>> sorted(int(x) for x in t.L.unique()), float(t.uncertainty.iloc[0])
     ([2, 3, 4], 0.003)
     """
     rec = published()["single_example_abs_diff"]
