@@ -105,6 +105,15 @@ def _check_n(n, name: str = "n") -> int:
     return V.integer(name, n, 1)
 
 
+def _scaled_draws(draw, n, dim, radius, seed, dtype) -> Tensor:
+    """(n, dim) float64 draws of ``draw`` (torch.randn / torch.rand) from ``seed``, each row scaled to norm ``radius``."""
+    n, dim = _check_n(n), _check_n(dim, "dim")
+    radius = V.real("radius", radius, 0, lo_open=True)
+    g = torch.Generator().manual_seed(V.seed("seed", seed))
+    Z = draw(n, dim, generator=g, dtype=torch.float64)
+    return (radius * Z / Z.norm(dim=1, keepdim=True)).to(dtype)
+
+
 def sphere_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=torch.float32) -> Tensor:
     """``n`` points uniform on the sphere of Euclidean norm ``radius`` in R^dim (normalised Gaussians).
 
@@ -114,12 +123,7 @@ def sphere_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=to
     >>> tuple(X.shape), [round(float(r), 4) for r in X.norm(dim=1)]
     ((3, 5), [2.0, 2.0, 2.0])
     """
-    n, dim = _check_n(n), _check_n(dim, "dim")
-    radius = V.real("radius", radius, 0, lo_open=True)
-    seed = V.seed("seed", seed)
-    g = torch.Generator().manual_seed(seed)
-    Z = torch.randn(n, dim, generator=g, dtype=torch.float64)
-    return (radius * Z / Z.norm(dim=1, keepdim=True)).to(dtype)
+    return _scaled_draws(torch.randn, n, dim, radius, seed, dtype)
 
 
 def orthant_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=torch.float32) -> Tensor:
@@ -133,12 +137,7 @@ def orthant_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=t
     >>> bool((X >= 0).all()), [round(float(r), 4) for r in X.norm(dim=1)]
     (True, [2.0, 2.0, 2.0])
     """
-    n, dim = _check_n(n), _check_n(dim, "dim")
-    radius = V.real("radius", radius, 0, lo_open=True)
-    seed = V.seed("seed", seed)
-    g = torch.Generator().manual_seed(seed)
-    U = torch.rand(n, dim, generator=g, dtype=torch.float64)
-    return (radius * U / U.norm(dim=1, keepdim=True)).to(dtype)
+    return _scaled_draws(torch.rand, n, dim, radius, seed, dtype)
 
 
 def random_images(n: int, shape: tuple[int, ...] = (3, 32, 32), seed: int = 0,
