@@ -70,7 +70,7 @@ def run_notebook(nb_outdir):
 
     if str(ROOT) not in sys.path:  # tools/ is imported from the checkout
         sys.path.insert(0, str(ROOT))
-    from tools.run_notebooks import KERNEL_ENV, kernel_config
+    from tools.run_notebooks import KERNEL_ENV, kernel_config, scoped_environ
 
     done: dict = {}
 
@@ -80,27 +80,16 @@ def run_notebook(nb_outdir):
             return done[key]
         fig = nb_outdir / f"{stem}-{len(done)}"
         fig.mkdir(parents=True)
-        env_keep = {k: os.environ.get(k) for k in ("ATTRACTOR_FIGURES", "ATTRACTOR_CACHE", "ATTRACTOR_PRESET_OVERRIDE",
-                                                   *KERNEL_ENV)}
-        os.environ["ATTRACTOR_FIGURES"] = str(fig)
-        os.environ["ATTRACTOR_CACHE"] = str(nb_outdir / "cache")
-        os.environ.pop("ATTRACTOR_PRESET_OVERRIDE", None)
-        os.environ.update(KERNEL_ENV)
-        try:
-            with tempfile.TemporaryDirectory(prefix="kernels-") as sockets:
-                pm.execute_notebook(str(NOTEBOOKS / f"{stem}.ipynb"), str(fig / f"{stem}.ipynb"),
-                                    parameters={"preset": "smoke", **params}, kernel_name="python3",
-                                    cwd=str(NOTEBOOKS), progress_bar=False, config=kernel_config(Path(sockets)))
-            wrote = {p.parent for p in fig.rglob(f"{stem}*") if p.is_file() and p.parent != fig}
-            assert len(wrote) == 1, f"{stem} wrote to {sorted(wrote)}; expected one folder under {fig}"
-            out = wrote.pop()
-            shutil.move(str(fig / f"{stem}.ipynb"), str(out / f"{stem}.ipynb"))
-        finally:
-            for k, v in env_keep.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        env = {"ATTRACTOR_FIGURES": str(fig), "ATTRACTOR_CACHE": str(nb_outdir / "cache"), **KERNEL_ENV}
+        with scoped_environ(env, unset=("ATTRACTOR_PRESET_OVERRIDE",)), \
+                tempfile.TemporaryDirectory(prefix="kernels-") as sockets:
+            pm.execute_notebook(str(NOTEBOOKS / f"{stem}.ipynb"), str(fig / f"{stem}.ipynb"),
+                                parameters={"preset": "smoke", **params}, kernel_name="python3",
+                                cwd=str(NOTEBOOKS), progress_bar=False, config=kernel_config(Path(sockets)))
+        wrote = {p.parent for p in fig.rglob(f"{stem}*") if p.is_file() and p.parent != fig}
+        assert len(wrote) == 1, f"{stem} wrote to {sorted(wrote)}; expected one folder under {fig}"
+        out = wrote.pop()
+        shutil.move(str(fig / f"{stem}.ipynb"), str(out / f"{stem}.ipynb"))
         done[key] = out
         return out
 

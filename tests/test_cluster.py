@@ -34,18 +34,11 @@ def _free_port() -> int:
 def _execute(nb: Path, out: Path, env: dict, preset: str | None = "smoke") -> None:
     import papermill as pm
 
-    keep = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    os.environ.pop("ATTRACTOR_PRESET_OVERRIDE", None)
-    try:
+    from tools.run_notebooks import scoped_environ
+
+    with scoped_environ(env, unset=("ATTRACTOR_PRESET_OVERRIDE",)):
         pm.execute_notebook(str(nb), str(out), parameters={"preset": preset} if preset else None,
                             kernel_name="python3", cwd=str(nb.parent), progress_bar=False)
-    finally:
-        for k, v in keep.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 @pytest.fixture(scope="module")

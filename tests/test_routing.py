@@ -174,3 +174,23 @@ def test_a_default_preset_run_with_one_override_leaves_git_status_of_figures_unc
         shutil.rmtree(variant, ignore_errors=True)
         if variant.parent.is_dir() and not any(variant.parent.iterdir()):
             variant.parent.rmdir()
+
+
+def test_scoped_environ_restores_every_variable_it_touched_even_on_an_error(monkeypatch):
+    """The kernels' environment (tools/run_notebooks.scoped_environ, used by make figures/plan, refresh-outputs and
+    the notebook tests): a variable set, replaced or removed inside the block is back as it was afterwards."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tools.run_notebooks import scoped_environ
+
+    monkeypatch.setenv("ATTRACTOR_T_KEEP", "old")
+    monkeypatch.setenv("ATTRACTOR_T_GONE", "there")
+    monkeypatch.delenv("ATTRACTOR_T_NEW", raising=False)
+    with pytest.raises(RuntimeError):
+        with scoped_environ({"ATTRACTOR_T_KEEP": "new", "ATTRACTOR_T_NEW": "1"}, unset=("ATTRACTOR_T_GONE",)):
+            assert (os.environ["ATTRACTOR_T_KEEP"], os.environ["ATTRACTOR_T_NEW"]) == ("new", "1")
+            assert "ATTRACTOR_T_GONE" not in os.environ
+            raise RuntimeError("a kernel failed")
+    assert os.environ["ATTRACTOR_T_KEEP"] == "old" and os.environ["ATTRACTOR_T_GONE"] == "there"
+    assert "ATTRACTOR_T_NEW" not in os.environ

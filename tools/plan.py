@@ -95,31 +95,22 @@ def run_plan_pass(nb: Path, preset: str, cell_timeout: int | None = None) -> dic
     with tempfile.TemporaryDirectory(prefix="attractor-plan-") as tmp:
         rec = Path(tmp) / "calls.jsonl"
         rec.touch()
-        keep = {k: os.environ.get(k) for k in ("ATTRACTOR_PLAN", "ATTRACTOR_FIGURES", "ATTRACTOR_PRESET_OVERRIDE",
-                                               "ATTRACTOR_PROGRESS", "ATTRACTOR_CLUSTER")}
-        os.environ.update(ATTRACTOR_PLAN=str(rec), ATTRACTOR_FIGURES=str(Path(tmp) / "figures"))
-        for k in ("ATTRACTOR_PRESET_OVERRIDE", "ATTRACTOR_PROGRESS", "ATTRACTOR_CLUSTER"):
-            os.environ.pop(k, None)
         out = Path(tmp) / nb.name
-        t0 = time.perf_counter()
-        try:
-            limit = {} if not cell_timeout else {
-                "execution_timeout": int(cell_timeout), "interrupt_on_timeout": True,
-                "error_on_timeout": {"ename": "PlanCellTimeout", "evalue": f"interrupted after {cell_timeout} s",
-                                     "traceback": []}}
-            from tools.run_notebooks import kernel_config  # IPC sockets: no "running over TCP" warning
+        limit = {} if not cell_timeout else {
+            "execution_timeout": int(cell_timeout), "interrupt_on_timeout": True,
+            "error_on_timeout": {"ename": "PlanCellTimeout", "evalue": f"interrupted after {cell_timeout} s",
+                                 "traceback": []}}
+        from tools.run_notebooks import kernel_config, scoped_environ  # IPC sockets: no "running over TCP" warning
 
-            pm.execute_notebook(str(nb), str(out), parameters={"preset": preset}, kernel_name="python3",
-                                cwd=str(nb.parent), progress_bar=False, allow_errors=True,
-                                config=kernel_config(Path(tmp)), **limit)
-        except pm.PapermillExecutionError:
-            pass  # the failed cells are read from the executed copy below
-        finally:
-            for k, v in keep.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        t0 = time.perf_counter()
+        with scoped_environ({"ATTRACTOR_PLAN": str(rec), "ATTRACTOR_FIGURES": str(Path(tmp) / "figures")},
+                            unset=("ATTRACTOR_PRESET_OVERRIDE", "ATTRACTOR_PROGRESS", "ATTRACTOR_CLUSTER")):
+            try:
+                pm.execute_notebook(str(nb), str(out), parameters={"preset": preset}, kernel_name="python3",
+                                    cwd=str(nb.parent), progress_bar=False, allow_errors=True,
+                                    config=kernel_config(Path(tmp)), **limit)
+            except pm.PapermillExecutionError:
+                pass  # the failed cells are read from the executed copy below
         seconds = time.perf_counter() - t0
         calls = [json.loads(line) for line in rec.read_text().splitlines() if line.strip()]
         errors = []

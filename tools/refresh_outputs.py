@@ -7,7 +7,6 @@ notebooks hold the expected smoke-preset summaries and nothing volatile.
 """
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import tempfile
@@ -30,20 +29,12 @@ def refresh(path: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {"ATTRACTOR_PRESET_OVERRIDE": "smoke", "ATTRACTOR_FIGURES": f"{tmp}/fig",
                "ATTRACTOR_CACHE": f"{tmp}/cache", "MPLBACKEND": "Agg"}
-        old = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
-            sys.path.insert(0, str(ROOT))
-            from tools.run_notebooks import kernel_config  # IPC sockets: no "running over TCP" warning
+        sys.path.insert(0, str(ROOT))
+        from tools.run_notebooks import kernel_config, scoped_environ  # IPC sockets: no "running over TCP" warning
 
+        with scoped_environ(env):
             NotebookClient(nb, kernel_name="python3", timeout=1200, config=kernel_config(Path(tmp)),
                            resources={"metadata": {"path": str(path.parent)}}).execute()
-        finally:
-            for k, v in old.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
     nb.metadata.pop("papermill", None)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (attractor-lab)", "language": "python", "name": "python3"}
     nbformat.write(nb, path)

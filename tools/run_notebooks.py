@@ -18,6 +18,7 @@ every notebook's runs on a Dask cluster: a scheduler address, or ``local:N`` sta
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import json
 import os
@@ -40,6 +41,33 @@ def _cache_entries() -> int:
 # what the kernels run with: the inline backend (the executed notebooks carry their figures, for the report and for
 # JupyterLab; the Makefile's MPLBACKEND=Agg would hide them)
 KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
+
+
+@contextlib.contextmanager
+def scoped_environ(set_: dict[str, str] | None = None, unset=()):
+    """Set the variables ``set_`` and remove those named in ``unset`` for the duration of a ``with`` block (the
+    kernels a block starts inherit them); on leaving, every variable touched is restored to its old value or removed.
+
+    >>> import os
+    >>> with scoped_environ({"ATTRACTOR_DOCTEST": "1"}):
+    ...     os.environ["ATTRACTOR_DOCTEST"]
+    '1'
+    >>> "ATTRACTOR_DOCTEST" in os.environ
+    False
+    """
+    set_ = dict(set_ or {})
+    old = {k: os.environ.get(k) for k in [*set_, *unset]}
+    try:
+        for k in unset:
+            os.environ.pop(k, None)
+        os.environ.update(set_)
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
 
 
 def kernel_config(sockets: Path):
