@@ -66,3 +66,16 @@ def test_the_folder_a_notebook_wrote_to_is_read_from_its_set_up_output(tmp_path)
     (tmp_path / "a.ipynb").write_text(json.dumps(nb))
     assert output_folder(tmp_path / "a.ipynb") == Path("/x/figures/variants/a--b=1")
     assert output_folder(tmp_path / "missing.ipynb") is None
+
+
+def test_a_plan_next_to_the_cold_times_is_compared_with_them(tmp_path):
+    """A folder with `make plan`'s plan.json (the paper preset's) gets a table of cold time against the projection,
+    with their ratio, for the notebooks that have both; a folder without one gets none."""
+    cold = {"seconds": 300.0, "date": "2025-01-02", "machine": HOST, "trained": 40}
+    timings = {"01_a": {"preset": "paper", "cold": cold}, "02_b": {"preset": "paper"}}
+    assert "Plan against measurement" not in _index(tmp_path, timings)
+    (tmp_path / "plan.json").write_text(json.dumps({"machine": "Test CPU", "seconds": {"01_a": 100.0, "02_b": 5.0},
+                                                    "at_most_seconds": {"01_a": 400.0, "02_b": 9.0}}))
+    text = _index(tmp_path, timings)
+    assert "Plan against measurement" in text and "| `01_a` | 300 | 100 | 3.00 | 400 |" in text
+    assert "| `02_b` |" not in text  # no cold time: nothing to compare

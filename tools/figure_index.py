@@ -111,6 +111,28 @@ def _seconds(t: dict | None) -> str:
     return "-" if not t else f"{t['seconds']:.0f}"
 
 
+def plan_check(figdir: Path, colds: dict) -> list[str]:
+    """Lines comparing each measured cold time with the projection ``make plan`` wrote to ``<figdir>/plan.json`` (the
+    paper preset's; 1 worker, expected and at most), for the notebooks that have both; none without a plan."""
+    path = figdir / "plan.json"
+    if not path.is_file():
+        return []
+    plan = json.loads(path.read_text())
+    rows = [(s, c["seconds"], plan["seconds"][s], plan.get("at_most_seconds", {}).get(s))
+            for s, c in sorted(colds.items()) if s in plan.get("seconds", {})]
+    if not rows:
+        return []
+    out = ["", f"**Plan against measurement** (`make plan`, {plan.get('machine', 'machine not recorded')}: the projection "
+           "for one worker, expected and at most, against the cold time above). Its time outside training comes "
+           "from a plan pass on stand-in networks, so analysis whose cost depends on the trained dynamics (grids "
+           "and iterations that settle slowly on a trained network) is underestimated.", "",
+           "| notebook | cold (s) | plan expected (s) | cold / expected | plan at most (s) |", "|---|---|---|---|---|"]
+    for stem, cold, expected, at_most in rows:
+        most = "-" if at_most is None else f"{at_most:.0f}"
+        out.append(f"| `{stem}` | {cold:.0f} | {expected:.0f} | {cold / expected:.2f} | {most} |")
+    return out
+
+
 def write_index(figdir: Path, timings: dict) -> Path:
     """Write ``<figdir>/README.md`` from ``timings`` (``timings.json``'s records) and the files in ``figdir``."""
     preset = _preset(figdir, timings)
@@ -158,6 +180,7 @@ def write_index(figdir: Path, timings: dict) -> Path:
         lines.append("")
         lines.append("The times were measured on different machines (marked [A], [B], ...): they do not add up to the "
                      "cost on one machine.")
+    lines += plan_check(figdir, known)
     lines.append("")
     p = figdir / "README.md"
     p.write_text("\n".join(lines))
