@@ -123,9 +123,11 @@ def plan_check(figdir: Path, colds: dict) -> list[str]:
     if not rows:
         return []
     out = ["", f"**Plan against measurement** (`make plan`, {plan.get('machine', 'machine not recorded')}: the projection "
-           "for one worker, expected and at most, against the cold time above). Its time outside training comes "
-           "from a plan pass on stand-in networks, so analysis whose cost depends on the trained dynamics (grids "
-           "and iterations that settle slowly on a trained network) is underestimated.", "",
+           "for one worker, expected and at most, against the cold time above). Both of its parts can miss: training "
+           "that is not in the cache is projected from similar cached runs or from the budget (too much where runs "
+           "stop early), and the time outside training comes from a plan pass on stand-in networks (too little "
+           "where the analysis depends on the trained dynamics: grids and iterations that settle slowly on a "
+           "trained network).", "",
            "| notebook | cold (s) | plan expected (s) | cold / expected | plan at most (s) |", "|---|---|---|---|---|"]
     for stem, cold, expected, at_most in rows:
         most = "-" if at_most is None else f"{at_most:.0f}"
