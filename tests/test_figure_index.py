@@ -24,6 +24,8 @@ def test_only_a_run_on_an_empty_cache_is_cold():
     r = record(r, "default", 20.0, 520, 0, False, host=HOST, date="2025-01-03")
     r = record(r, "default", 90.0, 500, 3, False, host=HOST, date="2025-01-04")  # a mixed run keeps both times
     assert (r["cold"]["seconds"], r["warm"]["seconds"], r["last"]["kind"]) == (300.0, 20.0, "mixed")
+    r = record(r, "default", 25.0, 503, 0, False, host=HOST, date="2025-01-05")  # a warm re-run keeps the training run
+    assert (r["mixed"]["seconds"], r["mixed"]["trained"], r["warm"]["seconds"]) == (90.0, 3, 25.0)
     legacy = {"seconds": 55.0, "note": "cold: trained 3 new runs", "preset": "default"}
     assert "cold" not in record(legacy, "default", 9.0, 500, 2, False, host=HOST)  # an old note is no cold time
 
@@ -79,3 +81,20 @@ def test_a_plan_next_to_the_cold_times_is_compared_with_them(tmp_path):
     text = _index(tmp_path, timings)
     assert "Plan against measurement" in text and "| `01_a` | 300 | 100 | 3.00 | 400 |" in text
     assert "| `02_b` |" not in text  # no cold time: nothing to compare
+
+
+def test_paper_cells_are_listed_with_their_training_run_and_what_they_decide(tmp_path):
+    """make paper-cells writes variants/<notebook>--...; the index lists each with the claims it decides and how many
+    networks its training run trained, and its time."""
+    from tools.paper_cells import CELLS
+
+    cell = CELLS["06-grid"]
+    folder = tmp_path / "variants" / f"{cell['notebook']}--widths=32,128"
+    folder.mkdir(parents=True)
+    t = record(None, "paper", 1479.2, 1291, 6, False, host=HOST, date="2025-01-01")
+    t = record(t, "paper", 24.8, 1297, 0, False, host=HOST, date="2025-01-01")
+    (folder / "timings.json").write_text(json.dumps({cell["notebook"]: t}))
+    text = _index(tmp_path, {"01_a": {"preset": "paper"}})
+    row = next(ln for ln in text.splitlines() if ln.startswith("| `06-grid`"))
+    assert "| 6 | 1479 | 25 |" in row and cell["decides"][0] in row
+    assert "Paper cells" not in _index(tmp_path / "variants", {"01_a": {"preset": "paper"}})

@@ -194,3 +194,14 @@ def test_scoped_environ_restores_every_variable_it_touched_even_on_an_error(monk
             raise RuntimeError("a kernel failed")
     assert os.environ["ATTRACTOR_T_KEEP"] == "old" and os.environ["ATTRACTOR_T_GONE"] == "there"
     assert "ATTRACTOR_T_NEW" not in os.environ
+
+
+def test_a_run_with_param_overrides_shows_no_plan_of_the_whole_preset():
+    """`make plan` stores one plan per notebook and preset; a --param run (a paper cell) trains other runs, so its
+    progress must not show that plan's run count and ETA (06-grid showed 'runs 0/234, ETA 14.3 h' for 12 runs)."""
+    from tools.run_notebooks import plan_applies
+
+    assert plan_applies({"preset": "paper"})
+    assert plan_applies({})
+    assert not plan_applies({"preset": "paper", "widths": [32, 128]})
+    assert not plan_applies({"seeds": [0]})

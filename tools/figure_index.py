@@ -58,17 +58,18 @@ def run_kind(cache_before: int, trained: int, isolated: bool) -> str:
 
 def record(old: dict | None, preset: str, seconds: float, cache_before: int, trained: int, isolated: bool,
            host: str | None = None, date: str | None = None) -> dict:
-    """``old`` (a notebook's record, or None) updated with one finished run: its ``last`` run, and its ``cold`` or
-    ``warm`` time when the run was of that kind (a record from before cold runs were told apart keeps no time)."""
+    """``old`` (a notebook's record, or None) updated with one finished run: its ``last`` run, and its ``cold``,
+    ``warm`` or ``mixed`` time when the run was of that kind (a record from before cold runs were told apart keeps no
+    time). ``mixed``: the latest run that trained networks into a cache holding others (a paper cell's training run,
+    kept when a warm re-run follows)."""
     kind = run_kind(cache_before, trained, isolated)
     run = {"seconds": round(float(seconds), 1), "date": date or time.strftime("%Y-%m-%d"),
            "machine": host or machine(), "trained": int(trained)}
-    out = {k: v for k, v in (old or {}).items() if k in ("cold", "warm")}
+    out = {k: v for k, v in (old or {}).items() if k in ("cold", "warm", "mixed")}
     out["preset"] = preset
     out["last"] = {**run, "kind": kind, "cache_before": int(cache_before)}
     out["seconds"] = run["seconds"]  # the last run's wall time, under the name older readers (scorecard) use
-    if kind in ("cold", "warm"):
-        out[kind] = run
+    out[kind] = {**run, "cache_before": int(cache_before)} if kind == "mixed" else run
     return out
 
 
@@ -135,6 +136,39 @@ def plan_check(figdir: Path, colds: dict) -> list[str]:
     return out
 
 
+def cells_section(figdir: Path) -> list[str]:
+    """Lines listing the paper cells run into ``<figdir>/variants/`` (tools/paper_cells.py): each cell's folder, the
+    claims it decides, how many networks its training run trained and that run's time, and its warm time; none where
+    no cell was run."""
+    from tools.paper_cells import CELLS
+
+    found = []
+    for name, cell in CELLS.items():
+        for folder in sorted((figdir / "variants").glob(f"{cell['notebook']}--*")):
+            try:
+                t = json.loads((folder / "timings.json").read_text())[cell["notebook"]]
+            except (OSError, ValueError, KeyError):
+                continue
+            found.append((name, cell, folder, t))
+    if not found:
+        return []
+    out = ["", "**Paper cells** (`make paper-cells`, tools/paper_cells.py: the paper preset restricted by notebook "
+           "parameters to the cells that decide open claims, for the notebooks whose whole paper preset does not fit "
+           "here; the scorecard marks their verdicts as partial paper scale). *Training run*: the latest run that "
+           "trained networks into the shared paper cache, and how many it trained; a cell resumed after an "
+           "interruption trained only the rest, and its time is that of the rest. *Warm*: a re-run that trained "
+           "none.", "",
+           "| cell | folder | decides | networks trained | training run (s) | warm (s) |",
+           "|---|---|---|---|---|---|"]
+    for name, cell, folder, t in found:
+        last = t.get("last") or {}
+        train = t.get("cold") or t.get("mixed") or (last if last.get("kind") in ("cold", "mixed") else None)
+        trained = "-" if not train else f"{train['trained']}"
+        out.append(f"| `{name}` | [{folder.name}](variants/{folder.name}) | {'; '.join(cell['decides'])} | {trained} "
+                   f"| {_seconds(train)} | {_seconds(t.get('warm'))} |")
+    return out
+
+
 def write_index(figdir: Path, timings: dict) -> Path:
     """Write ``<figdir>/README.md`` from ``timings`` (``timings.json``'s records) and the files in ``figdir``."""
     preset = _preset(figdir, timings)
@@ -183,6 +217,7 @@ def write_index(figdir: Path, timings: dict) -> Path:
         lines.append("The times were measured on different machines (marked [A], [B], ...): they do not add up to the "
                      "cost on one machine.")
     lines += plan_check(figdir, known)
+    lines += cells_section(figdir)
     lines.append("")
     p = figdir / "README.md"
     p.write_text("\n".join(lines))
@@ -192,5 +227,6 @@ def write_index(figdir: Path, timings: dict) -> Path:
 if __name__ == "__main__":  # rewrite the index of a figures folder from its timings.json
     import sys
 
+    sys.path.insert(0, str(ROOT))  # tools.paper_cells
     d = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "figures"
     print(write_index(d, json.loads((d / "timings.json").read_text())))

@@ -114,6 +114,16 @@ def setup_cluster(value: str | None) -> int:
     return max(1, workers)
 
 
+def plan_applies(params: dict) -> bool:
+    """Whether the stored plan of a notebook (``make plan``: its whole preset) describes a run with ``params``: only
+    when no parameter but the preset is set, since a --param run trains a different set of runs.
+
+    >>> plan_applies({"preset": "paper"}), plan_applies({"preset": "paper", "widths": [32]})
+    (True, False)
+    """
+    return set(params) <= {"preset"}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--preset", default="default", choices=["smoke", "default", "paper"])
@@ -177,8 +187,12 @@ def main(argv=None) -> int:
             main_cache.mkdir(parents=True, exist_ok=True)
             os.environ["ATTRACTOR_CACHE"] = tempfile.mkdtemp(prefix=f"cold-{nb.stem}-", dir=main_cache)
         n_before = _cache_entries()
-        plan = planned_for(nb, args.preset, cold=args.cold, workers=workers, cache_root=main_cache)
-        if plan is not None:
+        plan = planned_for(nb, args.preset, cold=args.cold, workers=workers, cache_root=main_cache) \
+            if plan_applies(params) else None
+        if not plan_applies(params):
+            print("    plan: none for these --param settings (`make plan` projects the whole preset); progress "
+                  "without an ETA", flush=True)
+        elif plan is not None:
             print(f"    plan: {plan['runs']} runs to train, {'at most ' if plan['bound'] else ''}"
                   f"{plan['total_s']:.0f} s" + (" (plan of an older library version)" if plan["stale"] else ""),
                   flush=True)

@@ -57,15 +57,20 @@ def _read_claims(folder: Path, recursive: bool = False) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
-def _timings(folder: Path) -> dict[str, float]:
-    """Measured seconds per run folder ("" for ``folder`` itself) and notebook: ``{"<run>/<stem>": seconds}``."""
+def _timings(folder: Path) -> dict[str, tuple[float, int | None]]:
+    """Measured cost per run folder ("" for ``folder`` itself) and notebook: ``{"<run>/<stem>": (seconds, trained)}``,
+    from the run that trained its networks (cold, else the latest mixed run; tools/figure_index.record), not from a
+    warm re-run; ``trained``: networks that run trained (None in records that do not say)."""
     out = {}
     for f in sorted(folder.rglob("timings.json")):
         run = "" if f.parent == folder else str(f.parent.relative_to(folder))
         try:
             for stem, t in json.loads(f.read_text()).items():
-                out[f"{run}/{stem}"] = float(t["seconds"])
-        except (ValueError, KeyError, TypeError):
+                last = t.get("last") or {}
+                train = t.get("cold") or t.get("mixed") or (last if last.get("kind") in ("cold", "mixed") else None)
+                out[f"{run}/{stem}"] = ((float(train["seconds"]), train.get("trained")) if train
+                                        else (float(t["seconds"]), None))
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue
     return out
 
@@ -95,6 +100,8 @@ def write_scorecard(figdir: Path) -> Path | None:
         return None
     paperdir = figdir / "paper"
     paper = _read_claims(paperdir, recursive=True) if paperdir.is_dir() else pd.DataFrame()
+    if len(paper):  # a paper cell that has none of the runs a claim needs did not run it: "not run", not a verdict
+        paper = paper[~((paper.run != "") & (paper.verdict == "not tested"))]
     times = _timings(paperdir) if paperdir.is_dir() else {}
     plan = _plan(paperdir) if paperdir.is_dir() else {}
 
@@ -151,10 +158,12 @@ def write_scorecard(figdir: Path) -> Path | None:
             cost = ""
             done = [(k, v) for k, v in times.items() if k.endswith(f"/{r.notebook}")]
             if done:
-                cost = "measured: " + ", ".join(f"{_minutes(v)}" + (f" (`{k.rsplit('/', 1)[0]}`)" if k.split("/")[0]
-                                                                    else " (paper preset)") for k, v in done)
-            elif r.notebook in plan:
-                cost = f"projected: {_minutes(plan[r.notebook])} for the paper preset of this notebook (`make plan`)"
+                cost = "measured: " + ", ".join(
+                _minutes(sec) + (f", {n} networks trained" if n is not None else "")
+                + (f" (`{k.rsplit('/', 1)[0]}`)" if k.split("/")[0] else " (paper preset)") for k, (sec, n) in done)
+            if r.notebook in plan and not any(not k.split("/")[0] for k, _ in done):  # the whole preset not run
+                cost += ("; " if cost else "") + (f"projected: {_minutes(plan[r.notebook])} for the paper preset of "
+                                                  "this notebook (`make plan`)")
             lines.append(f"| `{r.notebook}` | {_cell(r.claim)} | {r.verdict} | {_cell(r.unmet) or _cell(r.reason)} | "
                          f"{_cell(r.to_decide)} | {cost or 'not projected'} |")
         lines.append("")

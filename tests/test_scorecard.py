@@ -1,0 +1,44 @@
+"""The scorecard's paper-scale column and cost column (tools/scorecard.py) on constructed claims tables: a paper cell
+that has none of the runs a claim needs leaves that claim "not run", and a cell's cost is its training run's time."""
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from attractor_utils import claims
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tools.figure_index import record  # noqa: E402
+from tools.scorecard import write_scorecard  # noqa: E402
+
+HOST = "Test CPU, 2 cores, torch 2.13.0"
+
+
+def _table(folder: Path, rows: list[dict]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    pd.DataFrame(rows)[claims.COLUMNS].to_csv(folder / "06_relu_grid_claims.csv", index=False)
+
+
+def test_a_cell_verdict_of_not_tested_is_not_run_and_the_cost_is_the_training_run(tmp_path):
+    def rows(v_open, v_other):
+        return [claims.claim("Open claim", "p", "m", "disagrees" if v_open == "not reached" else v_open, "r",
+                             source="s", evidence="e", unmet=["too few runs"] if v_open == "not reached" else []),
+                claims.claim("Other claim", "p", "m", v_other, "r", source="s", evidence="e")]
+
+    _table(tmp_path, rows("not reached", "not tested"))
+    cell = tmp_path / "paper" / "variants" / "06_relu_grid--widths=32,128"
+    _table(cell, rows("partly", "not tested"))  # the cell decides the open claim and has no run for the other
+    t = record(None, "paper", 1479.2, 1291, 6, False, host=HOST, date="2025-01-01")
+    t = record(t, "paper", 24.8, 1297, 0, False, host=HOST, date="2025-01-01")
+    (cell / "timings.json").write_text(json.dumps({"06_relu_grid": t}))
+    (tmp_path / "paper" / "plan.json").write_text(json.dumps({"seconds": {"06_relu_grid": 51_000.0}}))
+    card = write_scorecard(tmp_path).read_text()
+    open_row = next(ln for ln in card.splitlines() if ln.startswith("| `06_relu_grid` | Open claim") and "partial" in ln)
+    assert "**partly** (partial: `variants/06_relu_grid--widths=32,128`)" in open_row
+    other_row = next(ln for ln in card.splitlines() if ln.startswith("| `06_relu_grid` | Other claim |") and "| s |" in ln)
+    assert "| not run |" in other_row
+    cost_rows = [ln for ln in card.splitlines() if ln.startswith("| `06_relu_grid` |") and "measured:" in ln]
+    assert cost_rows and all("measured: 25 min, 6 networks trained" in ln for ln in cost_rows)  # not the 25 s re-run
+    # the cell is not the whole preset: what the whole would cost stays in view
+    assert all("projected: 14.2 h for the paper preset" in ln for ln in cost_rows)
