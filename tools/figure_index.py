@@ -136,6 +136,13 @@ def plan_check(figdir: Path, colds: dict) -> list[str]:
     return out
 
 
+def training_run(t: dict) -> dict | None:
+    """The run of a notebook's record (:func:`record`) that trained its networks: the cold one, else the latest mixed
+    one (also from records that keep it only as ``last``); None when only warm runs are recorded."""
+    last = t.get("last") or {}
+    return t.get("cold") or t.get("mixed") or (last if last.get("kind") in ("cold", "mixed") else None)
+
+
 def cells_section(figdir: Path) -> list[str]:
     """Lines listing the paper cells run into ``<figdir>/variants/`` (tools/paper_cells.py): each cell's folder, the
     claims it decides, how many networks its training run trained and that run's time, and its warm time; none where
@@ -161,8 +168,7 @@ def cells_section(figdir: Path) -> list[str]:
            "| cell | folder | decides | networks trained | training run (s) | warm (s) |",
            "|---|---|---|---|---|---|"]
     for name, cell, folder, t in found:
-        last = t.get("last") or {}
-        train = t.get("cold") or t.get("mixed") or (last if last.get("kind") in ("cold", "mixed") else None)
+        train = training_run(t)
         trained = "-" if not train else f"{train['trained']}"
         out.append(f"| `{name}` | [{folder.name}](variants/{folder.name}) | {'; '.join(cell['decides'])} | {trained} "
                    f"| {_seconds(train)} | {_seconds(t.get('warm'))} |")

@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from attractor_utils.runs.caching import atomic_write_text  # noqa: E402
+from tools.figure_index import training_run  # noqa: E402
 
 SOURCES = [  # (notebook number prefixes, the source as REFERENCES.md names it)
     (("01", "02", "03", "04", "05"), 'Jiang & Pehlevan, "Associative memory in iterated overparameterized sigmoid '
@@ -66,8 +67,7 @@ def _timings(folder: Path) -> dict[str, tuple[float, int | None]]:
         run = "" if f.parent == folder else str(f.parent.relative_to(folder))
         try:
             for stem, t in json.loads(f.read_text()).items():
-                last = t.get("last") or {}
-                train = t.get("cold") or t.get("mixed") or (last if last.get("kind") in ("cold", "mixed") else None)
+                train = training_run(t)
                 out[f"{run}/{stem}"] = ((float(train["seconds"]), train.get("trained")) if train
                                         else (float(t["seconds"]), None))
         except (ValueError, KeyError, TypeError, AttributeError):
