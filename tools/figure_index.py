@@ -69,7 +69,7 @@ def record(old: dict | None, preset: str, seconds: float, cache_before: int, tra
     out["preset"] = preset
     out["last"] = {**run, "kind": kind, "cache_before": int(cache_before)}
     out["seconds"] = run["seconds"]  # the last run's wall time, under the name older readers (scorecard) use
-    out[kind] = {**run, "cache_before": int(cache_before)} if kind == "mixed" else run
+    out[kind] = run
     return out
 
 

@@ -187,12 +187,11 @@ def main(argv=None) -> int:
             main_cache.mkdir(parents=True, exist_ok=True)
             os.environ["ATTRACTOR_CACHE"] = tempfile.mkdtemp(prefix=f"cold-{nb.stem}-", dir=main_cache)
         n_before = _cache_entries()
-        plan = planned_for(nb, args.preset, cold=args.cold, workers=workers, cache_root=main_cache) \
-            if plan_applies(params) else None
+        plan = None
         if not plan_applies(params):
             print("    plan: none for these --param settings (`make plan` projects the whole preset); progress "
                   "without an ETA", flush=True)
-        elif plan is not None:
+        elif (plan := planned_for(nb, args.preset, cold=args.cold, workers=workers, cache_root=main_cache)) is not None:
             print(f"    plan: {plan['runs']} runs to train, {'at most ' if plan['bound'] else ''}"
                   f"{plan['total_s']:.0f} s" + (" (plan of an older library version)" if plan["stale"] else ""),
                   flush=True)

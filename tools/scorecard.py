@@ -159,9 +159,9 @@ def write_scorecard(figdir: Path) -> Path | None:
             done = [(k, v) for k, v in times.items() if k.endswith(f"/{r.notebook}")]
             if done:
                 cost = "measured: " + ", ".join(
-                _minutes(sec) + (f", {n} networks trained" if n is not None else "")
-                + (f" (`{k.rsplit('/', 1)[0]}`)" if k.split("/")[0] else " (paper preset)") for k, (sec, n) in done)
-            if r.notebook in plan and not any(not k.split("/")[0] for k, _ in done):  # the whole preset not run
+                    _minutes(sec) + (f", {n} networks trained" if n is not None else "")
+                    + (f" (`{k.rsplit('/', 1)[0]}`)" if k.split("/")[0] else " (paper preset)") for k, (sec, n) in done)
+            if r.notebook in plan and f"/{r.notebook}" not in times:  # only cells run, not the whole preset
                 cost += ("; " if cost else "") + (f"projected: {_minutes(plan[r.notebook])} for the paper preset of "
                                                   "this notebook (`make plan`)")
             lines.append(f"| `{r.notebook}` | {_cell(r.claim)} | {r.verdict} | {_cell(r.unmet) or _cell(r.reason)} | "

@@ -690,9 +690,8 @@ def relu_grid_claims(df: pd.DataFrame, thesis_fp: dict[int, float] | None = None
                for k, g in wb.groupby("dataset")}
         img = [k for k in rng if k != "uniform_images"][0]
         # each half of the claim: +1 shown, -1 the other way, 0 undecided (equal ranges, e.g. no attractor at all)
-        halves = {img: int(np.sign(rng[img][0] - rng[img][1])),
-                  "uniform_images": int(np.sign(rng.get("uniform_images", (0, 0))[1]
-                                                - rng.get("uniform_images", (0, 0))[0]))}
+        rnd_depth, rnd_width = rng.get("uniform_images", (0, 0))
+        halves = {img: int(np.sign(rng[img][0] - rng[img][1])), "uniform_images": int(np.sign(rnd_width - rnd_depth))}
         shown, against = sum(h > 0 for h in halves.values()), sum(h < 0 for h in halves.values())
         cv_v = ("agrees" if shown == 2 else "partly" if shown else "disagrees" if against else "not reached")
         why = "; ".join(f"{k}: " + ("shown" if h > 0 else "the other way" if h < 0 else
