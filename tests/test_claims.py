@@ -120,10 +120,10 @@ def test_relu_grid_data_claim_needs_cifar10():
     assert r["verdict"] == "partly" and not r["unmet"]
 
 
-def _two_sets(img_counts, rnd_counts):
+def _two_sets(img_counts, rnd_counts, epochs=50_000, converged=True):
     """Bias runs of both data sets at widths 64/128 x depths 1/2; counts per (depth, width) in that order."""
     rows = [dict(dataset=ds, data_source=ds, depth=d, width=w, bias=True, seed=0, n_images=100, n_attractors=a,
-                 n_false_positives=0, n_iterative_fixed_points=0, final_loss=1e-5, epochs=50_000, converged=True,
+                 n_false_positives=0, n_iterative_fixed_points=0, final_loss=1e-5, epochs=epochs, converged=converged,
                  median_homogeneity_residual=0.5)
             for ds, counts in (("cifar10", img_counts), ("uniform_images", rnd_counts))
             for (d, w), a in zip([(1, 64), (1, 128), (2, 64), (2, 128)], counts)]
@@ -139,6 +139,11 @@ def test_data_sensitivity_claim_judges_each_half_and_ties_decide_nothing():
     assert _two_sets([0, 10, 2, 12], [0, 2, 10, 12])["verdict"] == "disagrees"  # both halves the other way
     r = _two_sets([0, 0, 0, 0], [0, 0, 0, 0])
     assert r["verdict"] == "not reached" and r["unmet"]
+    assert "(MSE 1.0e-05 to 1.0e-05)" in _two_sets([0, 2, 10, 12], [0, 10, 2, 12])["measured"]  # counts next to losses
+    # runs short of the thesis's training decide nothing: no 'disagrees' from them
+    r = _two_sets([0, 10, 2, 12], [0, 2, 10, 12], epochs=3000, converged=False)
+    assert (r["raw_verdict"], r["verdict"]) == ("disagrees", "not reached")
+    assert "8 of 8 runs neither reached the loss threshold" in r["unmet"]
 
 
 def _wd(n_big, rho_big, conv_big=True, n_mid=None):

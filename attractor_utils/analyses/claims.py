@@ -667,7 +667,10 @@ def relu_grid_claims(df: pd.DataFrame, thesis_fp: dict[int, float] | None = None
                  f"attractors; depth {b.depth}, width {b.width} ({b.dataset}): MSE {b.final_loss:.1e}, "
                  f"{b.n_attractors}")
         else:
-            m = f"across {len(fit)} runs with bias, a lower loss always comes with at least as many attractors"
+            m = (f"across {len(fit)} runs with bias, a lower loss always comes with at least as many attractors "
+                 f"(MSE {fit.final_loss.min():.1e} to {fit.final_loss.max():.1e}; attractors "
+                 f"{int(fit.n_attractors.min())} to {int(fit.n_attractors.max())})" if len(fit) else
+                 "no run with bias reached the loss threshold or trained the thesis's epochs")
         per_ds = wb.groupby("dataset").size()
         thesis_runs = 60  # with bias, per data set: 3 widths x 5 depths x 4 repeats
         out.append(claim(loss_what, loss_paper, m, "agrees" if pair else "disagrees",
@@ -698,12 +701,17 @@ def relu_grid_claims(df: pd.DataFrame, thesis_fp: dict[int, float] | None = None
                                    "equal ranges, undecided" + (" (no attractor in any run)"
                                                                 if wb[wb.dataset == k].n_attractors.sum() == 0 else ""))
                         for k, h in halves.items())
+        loss = wb.groupby("dataset").final_loss.agg(["min", "max"])
+        short = int((~ok).sum())
         out.append(claim(cv_what, cv_paper, "; ".join(f"{k}: range of the mean count over depths {v[0]:.0f}, over "
-                                                      f"widths {v[1]:.0f}" for k, v in rng.items()),
+                                                      f"widths {v[1]:.0f} (MSE {loss.loc[k, 'min']:.1e} to "
+                                                      f"{loss.loc[k, 'max']:.1e})" for k, v in rng.items()),
                          cv_v, f"range of the mean count over depths vs over widths: {why}",
                          source=slide_bias, evidence=evidence(wb), scale=grid_scale,
                          unmet=cv_unmet + (["neither data set's counts differ more over depths than over widths or "
-                                            "the reverse"] if cv_v == "not reached" else []),
+                                            "the reverse"] if cv_v == "not reached" else [])
+                         + ([f"{short} of {len(wb)} runs neither reached the loss threshold nor trained "
+                             f"{THESIS_EPOCHS:,} epochs"] if short else []),
                          to_decide="CIFAR-10 (put cifar-10-python.tar.gz in data/) on the thesis's grid"))
     else:
         rnd = wb[wb.dataset == "uniform_images"]
