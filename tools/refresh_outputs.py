@@ -3,7 +3,8 @@
 ``make refresh-outputs [NB=stem]``: runs each notebook in place (``ATTRACTOR_PRESET_OVERRIDE=smoke``,
 figures and cache in build/), then ``nbstripout --keep-count`` removes every output except those of
 cells whose metadata says ``keep_output`` (the ``nbval-check-output`` cells), so the committed
-notebooks hold the expected smoke-preset summaries and nothing volatile.
+notebooks hold the expected smoke-preset summaries and nothing volatile; the hash of those outputs is stamped into the
+notebook's metadata, so git's notebook filter (tools/nbclean.py) stores them rather than the committed ones.
 """
 from __future__ import annotations
 
@@ -39,6 +40,9 @@ def refresh(path: Path) -> None:
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (attractor-lab)", "language": "python", "name": "python3"}
     nbformat.write(nb, path)
     subprocess.run([sys.executable, "-m", "nbstripout", "--keep-count", "--keep-id", str(path)], check=True)
+    # these checked outputs are the expected ones: git's notebook filter (tools/nbclean.py) stores them
+    subprocess.run([sys.executable, str(ROOT / "tools" / "nbclean.py"), "--stamp", str(path.relative_to(ROOT))],
+                   check=True)
 
 
 def main(argv: list[str]) -> int:
