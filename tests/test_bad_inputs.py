@@ -3,6 +3,7 @@ numpy and torch scalars a user passes by accident are accepted and canonicalised
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -176,7 +177,8 @@ def test_validators_accept_what_they_should():
 NB_PARAM_CASES = [("seeds", []), ("seeds", [0.5]), ("seeds", 3), ("widths", [0]), ("depths", ["2"]), ("radii", [5, -1]),
                   ("noise_radii", [NAN]), ("n_points", 0), ("max_epochs", -5), ("activations", ["bogus"]),
                   ("optimizers", ["sgd"]), ("datasets", ["imagenet"]), ("variants", [["sigmoid", 0]]),
-                  ("variants", ["sigmoid"])]
+                  ("variants", ["sigmoid"]), ("seeds", "[]"), ("seeds", "[0.5]"), ("widths", "[0]"),
+                  ("activations", "['bogus']")]
 
 
 @pytest.mark.parametrize("name,value", NB_PARAM_CASES, ids=[f"{n}={v!r}" for n, v in NB_PARAM_CASES])
@@ -237,6 +239,75 @@ def test_setup_notebook_applies_one_rule_for_parameters_and_presets(monkeypatch,
             au.setup_notebook("smoke", table, widths=None, widths_without_bias=None, follows={"x": "widths"})
     finally:
         plotting.set_output_dir(None)
+
+
+# papermill's -p passes text: text that spells no list literal (read by ast.literal_eval, never run)
+TEXT_CASES = [("seeds", "0;1"), ("widths", "64"), ("radii", "{'a': 1}"), ("depths", "[1, 2"), ("datasets", "cifar10"),
+              ("seeds", "__import__('os').getcwd()"), ("n_points", "")]
+
+
+@pytest.mark.parametrize("name,value", TEXT_CASES, ids=[f"{n}={v!r}" for n, v in TEXT_CASES])
+def test_list_parameters_given_as_text_that_spells_no_list_are_refused_with_the_accepted_forms(name, value):
+    import re
+
+    with pytest.raises(ValueError, match=re.escape(f"{name}={value!r}")) as err:
+        au.experiments.check_notebook_params(**{name: value})
+    assert f"-p {name} \"[" in str(err.value) and f'-y "{{{name}: [' in str(err.value)
+
+
+def test_list_parameters_given_as_text_are_read_as_the_lists_they_spell():
+    got = au.experiments.check_notebook_params(seeds="[0, 1]", widths="(64,)", n_points=" [2, 5] ", radii=[1.5],
+                                               max_epochs=10, lr="5.0", activations=None)
+    assert got == {"seeds": [0, 1], "widths": [64], "n_points": [2, 5], "radii": [1.5], "max_epochs": 10,
+                   "lr": "5.0", "activations": None}  # only list parameters are read; lr is not one
+
+
+def _setup_02(preset: str, **text) -> tuple[dict, dict]:
+    """setup_notebook as notebook 02's set-up cell calls it, its parameters cell's variables set to ``text``."""
+    from attractor_utils import plotting
+
+    ns = {**plotting.notebook_parameters(plotting.committed_notebook("02_linear_region")), **text}
+    cfg = au.setup_notebook(preset, {p: {"seeds": [0], "n_points": [2, 5], "width": 200} for p in au.PRESETS},
+                            notebook="02_linear_region", namespace=ns, seeds=ns["seeds"], n_points=ns["n_points"],
+                            width=ns["width"])
+    return cfg, ns
+
+
+def test_setup_notebook_uses_the_list_a_text_parameter_spells_everywhere(monkeypatch, tmp_path, capsys):
+    """-p n_points "[2]" (a preset setting) and -p gd_lrs "[5.0, 2.5]" (a list literal of the parameters cell): the
+    lists are in force, printed, in the notebook's namespace, and route the run as the lists would."""
+    from attractor_utils import plotting
+
+    monkeypatch.setenv("ATTRACTOR_FIGURES", str(tmp_path))
+    monkeypatch.delenv("ATTRACTOR_PRESET_OVERRIDE", raising=False)
+    try:
+        cfg, ns = _setup_02("smoke", seeds="[0]", n_points="[2]", gd_lrs="[5.0, 2.5]")
+        assert cfg == {"seeds": [0], "n_points": [2], "width": 200, "preset": "smoke"}
+        assert (ns["seeds"], ns["n_points"], ns["gd_lrs"]) == ([0], [2], [5.0, 2.5])
+        assert plotting.figures_dir() == tmp_path / "smoke" / "variants" / "02_linear_region--n_points=2--gd_lrs=5,2.5"
+        assert "  n_points = [2]\n" in capsys.readouterr().out
+        _setup_02("smoke", n_points="[2, 5]")  # the preset's own value, as text: the committed run
+        assert plotting.figures_dir() == tmp_path / "smoke"
+        with pytest.raises(ValueError, match=r"gd_lrs='5\.0'.*-p gd_lrs \"\[5\.0, 2\.5, 1\.25\]\""):
+            _setup_02("smoke", gd_lrs="5.0")  # a literal's error shows the committed value as the example
+        with pytest.raises(ValueError, match=r"n_points='2, 5\]'.*-p n_points \"\[2, 5\]\""):
+            _setup_02("default", n_points="2, 5]")  # a preset setting's: the preset's value
+        table = {p: {"widths": [8], "widths_without_bias": [4]} for p in au.PRESETS}
+        cfg = au.setup_notebook("paper", table, widths="[16]", widths_without_bias=None, namespace={},
+                                follows={"widths_without_bias": "widths"})
+        assert cfg["widths"] == cfg["widths_without_bias"] == [16]  # a follower follows the list, not the text
+    finally:
+        plotting.set_output_dir(None)
+
+
+@pytest.mark.notebook
+def test_a_notebook_takes_list_parameters_as_text(run_notebook):
+    """papermill -p passes "[2]" as text: notebook 02 at smoke runs with the lists, routed as the lists would be."""
+    fig = run_notebook("02_linear_region", n_points="[2]", gd_lrs="[5.0, 2.5]")
+    assert fig.name == "02_linear_region--n_points=2--gd_lrs=5,2.5"
+    assert set(pd.read_csv(fig / "02_linear_region.csv")["n_points"]) == {2}
+    st = pd.read_csv(fig / "02_linear_region_step_size.csv")
+    assert set(st[st.method == "gd"].lr) == {5.0, 2.5}
 
 
 def test_image_folder_names_a_damaged_file(tmp_path):
