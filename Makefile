@@ -45,7 +45,11 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (attractor-lab)" >/dev/null
 	touch $@
 
+# notebooks/*.ipynb pass git's filter tools/nbclean.py (.gitattributes): a notebook run in JupyterLab and saved is
+# not a change in git (its outputs, counts and metadata are stored as committed)
 setup: $(VENV)/.installed
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  git config filter.nbclean.clean '"$(abspath $(PY))" "$(abspath tools/nbclean.py)" %f'; fi
 
 # re-resolve requirements.lock (needs the package index): newest versions within pyproject.toml's ranges
 lock: setup
@@ -71,7 +75,9 @@ plan-check: setup
 compare: setup
 	$(PY) tools/compare_figures.py
 
-# a static site of the notebooks `make figures` executed (no re-run): build/report/index.html
+# a static site of the notebooks and their results, nothing re-run (seconds): build/report/index.html. A notebook
+# `make figures` executed (build/executed/$(PRESET)/) shows every output; the others, as on a fresh clone, show their
+# committed code with the figures, CSVs and timings committed in figures/ (figures/$(PRESET)/ for smoke and paper)
 report: setup
 	$(PY) tools/build_report.py --preset $(PRESET)
 
@@ -80,7 +86,8 @@ test: export ATTRACTOR_PRESET_OVERRIDE := smoke
 test: export ATTRACTOR_FIGURES := $(abspath build/test-figures)
 test: export ATTRACTOR_CACHE := $(abspath build/test-cache)
 test: setup
-	$(PY) -m pytest tests notebooks attractor_utils --doctest-modules --nbval-lax --nbval-current-env -p no:cacheprovider
+	$(PY) -m pytest tests notebooks attractor_utils --doctest-modules --nbval-lax --nbval-current-env -p no:cacheprovider \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg
 
 test-unit: setup
 	$(PY) -m pytest tests -q -m "not notebook"
@@ -88,7 +95,8 @@ test-unit: setup
 # MPLBACKEND=Agg (exported above for headless runs) would reach the kernels and hide every inline figure;
 # --allow-root lets containers and cloud notebooks that run as root start the server
 lab: setup
-	cd notebooks && env -u MPLBACKEND ../$(VENV)/bin/jupyter lab $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+	cd notebooks && env -u MPLBACKEND ../$(VENV)/bin/jupyter lab --config=$(abspath tools/jupyter_server_config.py) \
+	  $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 bench: setup
 	$(PY) bench/run.py

@@ -118,7 +118,7 @@ def seed(name: str, v: Any) -> int:
 def points(name: str, X: Any, dim: int | None = None, ndims: Sequence[int] = (2,)) -> Tensor:
     """``X`` (tensor or array) as a tensor of shape (n, dim) (or another of ``ndims``), non-empty and finite."""
     if isinstance(X, np.ndarray):
-        X = torch.from_numpy(X)
+        X = torch.from_numpy(X if X.flags.writeable else X.copy())  # torch warns on a read-only array (pandas views)
     if not isinstance(X, Tensor):
         raise TypeError(f"{name} must be a torch.Tensor or numpy array, got {type(X).__name__}")
     shape = "(n, dim)" if dim is None else f"(n, {dim})"
