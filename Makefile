@@ -23,7 +23,7 @@ help:
 	@echo "make plan [PRESET=...] [NB=...] [WORKERS=8] [CALIBRATE=1] [FRESH=1]  runs, cache, projected time, before a run"
 	@echo "make plan-check                                                  plan vs measured cold times -> README table"
 	@echo "make test                                                        unit + notebook tests"
-	@echo "make report [PRESET=...]                                          browsable site of the executed notebooks"
+	@echo "make report [PRESET=...]                                          browsable site of the results (nothing re-run)"
 	@echo "make lab | bench | bench-memorize | bench-spectra | clean | refresh-outputs"
 
 # requirements.lock pins every dependency but torch, with hashes, for Linux x86-64 / CPython 3.11 (the CI machine);
