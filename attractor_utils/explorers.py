@@ -60,7 +60,7 @@ CSS_DPI = 100  # CSS pixels per figure inch: a w x h inch figure takes 100 w x 1
 PIXEL_RATIO = 2  # PNG pixels per CSS pixel: sharp on HiDPI screens, scaled down (never up) on others
 SCREEN_PX = (1385, 800)  # the browser window (CSS pixels) an explorer's controls and figure fit in together
 LAB_CHROME_PX = 150  # JupyterLab's bars above and below a notebook (menu, tabs, toolbar, status bar), CSS pixels
-ROW_PX = 34  # height of one row of controls, CSS pixels
+ROW_PX = 60  # height of one row of controls (its label takes two lines), CSS pixels, as measured in JupyterLab
 STATUS_PX = 24  # height of the status line, CSS pixels
 LABEL_PX = 110  # width of a row's label ("network / retrains"), CSS pixels
 MEMO_SIZE = 16  # networks and basin maps an explorer keeps in memory (the run cache keeps every network on disk)
@@ -251,7 +251,7 @@ class BasinExplorer(_Explorer):
     ROWS = ((("network", "retrains"), ("width", "depth", "activation", "seed")),
             (("training points", "retrains"), ("n_points", "points_seed", "point", "point_x", "point_y")),
             (("view", "no training"), ("start_x", "start_y", "grid", "vectors", "voronoi")))
-    FIGSIZE = (7.4, 5.2)
+    FIGSIZE = (7.4, 4.4)
 
     def __init__(self, *, width: int = 256, depth: int = 4, activation: str = "leaky_relu", seed: int = 0,
                  n_points: int = 5, points_seed: int = 0, lr: float = 1e-4, loss_threshold: float = 1e-8,
