@@ -30,7 +30,7 @@ from .runs import (caching, cluster, data, experiments, given_data, plan, progre
                    theory_runs)
 from .analyses import (basin_maps, claims, cycles, homogeneity, noise_basins, recovery, relu_grid,  # noqa: E402
                        stepsize)
-from . import plotting  # noqa: E402
+from . import compare, plotting  # noqa: E402
 from . import explorers  # noqa: E402
 from .explorers import BasinExplorer, SingleExampleExplorer  # noqa: E402
 
@@ -107,6 +107,7 @@ __all__ = [
     "experiments",
     "explorers",
     "given_data",
+    "compare",
     "flow",
     "homogeneity",
     "losses",

@@ -1,4 +1,5 @@
 """tools/compare_figures.py: a fresh result table against the committed one, within stated tolerances."""
+import subprocess
 import sys
 from pathlib import Path
 
@@ -92,3 +93,26 @@ def test_common_columns_against_an_older_schema(tmp_path, capsys):
 
 def test_the_committed_figures_agree_with_themselves():
     assert main([str(ROOT / "figures"), str(ROOT / "figures")]) == 0
+
+
+def test_a_run_that_rewrites_a_committed_table_says_how_it_differs():
+    """save_csv's note: nothing for the committed text or a file outside the repository; a loss 4 % off (another
+    CPU) is named as within --across-machines; a changed count as beyond it."""
+    import io
+
+    import pandas as pd
+
+    from attractor_utils.plotting import committed_table_note
+
+    path = ROOT / "figures" / "02_linear_region.csv"
+    committed = subprocess.run(["git", "show", "HEAD:figures/02_linear_region.csv"], cwd=ROOT, capture_output=True,
+                               text=True).stdout
+    assert committed_table_note(path, committed) == ""
+    assert committed_table_note(Path("/tmp/elsewhere/02_linear_region.csv"), committed + "x") == ""
+    df = pd.read_csv(io.StringIO(committed))
+    other_cpu = df.assign(final_loss=df.final_loss * 1.04).to_csv(index=False, float_format="%.6g",
+                                                                  lineterminator="\n")
+    note = committed_table_note(path, other_cpu)
+    assert f"in {len(df)} value(s)" in note and "within `make compare --across-machines`" in note, note
+    changed = df.assign(epochs=df.epochs * 3).to_csv(index=False, float_format="%.6g", lineterminator="\n")
+    assert "BEYOND" in committed_table_note(path, changed)

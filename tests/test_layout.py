@@ -14,7 +14,8 @@ import attractor_utils as au
 ROOT = Path(__file__).resolve().parents[1]
 PKG = ROOT / "attractor_utils"
 # which layers each layer may import (plotting writes figures/ and sits beside runs/, whose notebook set-up uses it)
-ALLOWED = {"core": {"core"}, "runs": {"core", "runs", "plotting"}, "plotting": {"core", "runs", "plotting"},
+ALLOWED = {"core": {"core"}, "compare": {"compare"}, "runs": {"core", "runs", "plotting"},
+           "plotting": {"core", "compare", "runs", "plotting"},
            "analyses": {"core", "runs", "plotting", "analyses"},
            "explorers": {"core", "runs", "plotting", "analyses", "explorers"}}  # interactive, on top of every layer
 

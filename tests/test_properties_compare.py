@@ -16,7 +16,8 @@ from hypothesis import example, given, strategies as st
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from tools.compare_figures import ATTRACTOR_COUNTS, compare_tables, main  # noqa: E402
+from attractor_utils.compare import ATTRACTOR_COUNTS, compare_tables  # noqa: E402
+from tools.compare_figures import main  # noqa: E402
 
 RTOL, ATOL, LOOSE = 1e-3, 1e-9, 0.25
 
