@@ -10,12 +10,13 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from .compare import compare_tables
 from .runs.caching import atomic_write_bytes, atomic_write_text, repo_root
 
 __all__ = ["published_points", "set_style", "savefig", "save_csv", "figures_dir", "figures_base", "preset_dir", "set_output_dir", "route",
            "variant_slug", "setting_changes", "committed_notebook", "notebook_parameters", "find_notebook", "band_plot",
            "image_grid", "count_text", "annotated_heatmap", "plot_basin_map", "basin_legend_handles", "share_text",
-           "PALETTE"]
+           "ordered_colors", "distinct_colors", "grouped_bars", "published_handle", "PALETTE"]
 
 PALETTE = "colorblind"
 OTHER_LIMIT_COLOR = "0.6"  # basin maps: starts that converged to a limit that is no training point (grey)
@@ -247,19 +248,55 @@ def savefig(fig, name: str, directory: str | Path | None = None) -> list[Path]:
 
 
 def save_csv(df: pd.DataFrame, name: str, directory: str | Path | None = None, float_format: str = "%.6g") -> Path:
-    """Write a tidy results table to ``<figures>/<name>.csv`` atomically (fixed float format)."""
+    """Write a tidy results table to ``<figures>/<name>.csv`` atomically (fixed float format). Rewriting a committed
+    table with other numbers prints a note that says so (:func:`committed_table_note`)."""
     out = Path(directory) if directory is not None else figures_dir()
     p = out / f"{name}.csv"
-    atomic_write_text(p, df.to_csv(index=False, float_format=float_format, lineterminator="\n"))
+    text = df.to_csv(index=False, float_format=float_format, lineterminator="\n")
+    atomic_write_text(p, text)
+    note = committed_table_note(p, text)
+    if note:
+        print(note)
     return p
 
 
+def committed_table_note(path: str | Path, text: str) -> str:
+    """"" when ``path`` is not a committed table (git HEAD) or ``text`` is the committed text; else a note naming the
+    table, how many values differ and whether they are within ``make compare``'s tolerance on one machine, within
+    ``--across-machines`` (what another CPU's floating-point kernels give), or beyond both."""
+    import io
+
+    try:
+        rel = Path(path).resolve().relative_to(repo_root().resolve()).as_posix()
+    except ValueError:
+        return ""
+    old = _git_show(rel)
+    if old is None or old == text:
+        return ""
+    new_df, ref_df = pd.read_csv(io.StringIO(text)), pd.read_csv(io.StringIO(old))
+    if list(new_df.columns) != list(ref_df.columns) or len(new_df) != len(ref_df):
+        return f"NOTE: {rel} now has other columns or rows than the committed table (git HEAD): `git diff {rel}`"
+    n = int((new_df.astype(str).to_numpy() != ref_df.astype(str).to_numpy()).sum())
+    if not compare_tables(new_df, ref_df):
+        how = "within `make compare`'s tolerance"
+    elif not compare_tables(new_df, ref_df, across_machines=True):
+        how = ("within `make compare --across-machines` (what another CPU's floating-point kernels give), beyond "
+               "the one-machine tolerance")
+    else:
+        how = "BEYOND `make compare --across-machines`'s tolerance"
+    return (f"NOTE: {rel} differs from the committed table (git HEAD) in {n} value(s), {how}; "
+            f"`make compare` lists them, `git checkout -- {rel}` restores the committed record")
+
+
 def band_plot(ax, df: pd.DataFrame, x: str, y: str, hue: str | None = None, band: str = "sd",
-              marker: str = "o", label_fmt: str = "{}", **kw) -> None:
+              marker: str = "o", label_fmt: str = "{}", markers: Sequence[str] | None = None,
+              sizes: Sequence[float] | None = None, colors: Sequence | None = None, **kw) -> None:
     """Mean of ``y`` over repeats against ``x``, one line per ``hue`` value, with a shaded band
-    (``band``: "sd" = one standard deviation, "minmax" = range over repeats)."""
+    (``band``: "sd" = one standard deviation, "minmax" = range over repeats). ``markers``, ``sizes`` and
+    ``colors`` (one per hue value, in sorted order) tell the lines apart where they coincide: e.g. markers of
+    falling size, so that a small marker stays visible on top of a larger one."""
     groups = [(None, df)] if hue is None else list(df.groupby(hue, sort=True))
-    for key, g in groups:
+    for i, (key, g) in enumerate(groups):
         s = g.groupby(x)[y]
         m = s.mean()
         if band == "sd":
@@ -269,8 +306,92 @@ def band_plot(ax, df: pd.DataFrame, x: str, y: str, hue: str | None = None, band
         else:
             raise ValueError(f"band={band!r}; accepted values: ['sd', 'minmax']")
         lab = None if key is None else label_fmt.format(key)
-        (line,) = ax.plot(m.index, m.values, marker=marker, label=lab, **kw)
+        style = dict(kw)
+        if sizes is not None:
+            style.setdefault("ms", sizes[i % len(sizes)])
+        if colors is not None:
+            style.setdefault("color", colors[i % len(colors)])
+        mk = marker if markers is None else markers[i % len(markers)]
+        (line,) = ax.plot(m.index, m.values, marker=mk, label=lab, **style)
         ax.fill_between(m.index, lo.values, hi.values, color=line.get_color(), alpha=0.2, linewidth=0)
+
+
+def ordered_colors(n: int, cmap: str = "viridis") -> list:
+    """``n`` colours of a sequential colour map, dark to light but never the palest end (lines stay visible on
+    white): for series with an order (widths, depths), so that neighbouring values get neighbouring colours and
+    no two look alike.
+
+    >>> len(ordered_colors(4)), ordered_colors(1) == ordered_colors(1)
+    (4, True)
+    """
+    cm = plt.get_cmap(cmap)
+    return [cm(v) for v in (np.linspace(0.0, 0.8, n) if n > 1 else [0.0])]
+
+
+def distinct_colors(n: int) -> list:
+    """``n`` colours of the package palette that are told apart at a glance: its near-identical orange and
+    vermillion are never both used (the vermillion and the palette's grey come last).
+
+    >>> len(distinct_colors(5)), len(set(map(tuple, distinct_colors(8))))
+    (5, 8)
+    """
+    import seaborn as sns
+
+    pal = sns.color_palette(PALETTE, 10)
+    order = [0, 1, 2, 4, 9, 5, 8, 6, 3, 7]
+    return [pal[order[i % len(order)]] for i in range(n)]
+
+
+def grouped_bars(ax, series: Sequence[dict], n_groups: int, *, width: float = 0.8, value_fmt: str | None = None,
+                 fontsize: float = 8, ticklabels: Sequence | None = None) -> list[float]:
+    """Bars of several series side by side, each group centred on its tick 0 .. ``n_groups - 1``. ``series``: one
+    dict per series with ``values`` (n_groups,), optional ``err``, ``label``, ``color`` and ``flag`` (n_groups,
+    bool: the bar rests on runs that did not converge, drawn hatched and marked "*"). A bar of exactly
+    0 is drawn as a thick line at 0 and written "0", so an all-zero series is still seen; NaN (nothing to show)
+    is written "n/a". ``value_fmt`` (e.g. ``"{:.0%}"``) writes every bar's value above it. Returns the
+    x positions of the series' bars, per series the first group's (for labels drawn on top).
+
+    >>> import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots()
+    >>> _ = grouped_bars(ax, [{"values": [0.0, 0.5], "label": "a"}, {"values": [0.0, float("nan")]}], 2)
+    >>> sorted(t.get_text() for t in ax.texts)
+    ['0', '0', 'n/a']
+    """
+    from matplotlib.patches import Rectangle
+
+    k = len(series)
+    wb = width / max(k, 1)
+    x = np.arange(n_groups, dtype=float)
+    firsts = []
+    for j, sr in enumerate(series):
+        vals = np.asarray(sr["values"], dtype=float)
+        err = None if sr.get("err") is None else np.nan_to_num(np.asarray(sr["err"], dtype=float))
+        flag = np.zeros(n_groups, bool) if sr.get("flag") is None else np.asarray(sr["flag"], dtype=bool)
+        color = sr.get("color", f"C{j}")
+        xs = x + (j - (k - 1) / 2) * wb
+        firsts.append(float(xs[0]))
+        bars = ax.bar(xs, np.nan_to_num(vals), wb, yerr=err, capsize=2, color=color, edgecolor=color,
+                      error_kw={"lw": 1})
+        if sr.get("label"):  # the legend shows the plain colour, also where the first bar is hatched
+            _ = ax.add_patch(Rectangle((0, 0), 0, 0, facecolor=color, edgecolor=color, label=sr["label"]))
+        for b, f in zip(bars, flag):
+            if f:
+                b.set_facecolor("none")
+                b.set_hatch("///")
+        tops = np.nan_to_num(vals) + (0 if err is None else err)  # labels sit above the error bar
+        for xi, v, f, top in zip(xs, vals, flag, tops):
+            if v == 0:
+                _ = ax.hlines(0, xi - 0.45 * wb, xi + 0.45 * wb, color=color, lw=3, zorder=3)
+            text = ("n/a" if not np.isfinite(v) else "0" if v == 0 else value_fmt.format(v) if value_fmt else "")
+            text += "*" if f else ""
+            if text:
+                _ = ax.annotate(text, (xi, top),
+                                xytext=(0, 3), textcoords="offset points", ha="center", va="bottom",
+                                fontsize=fontsize)
+    if ticklabels is not None:
+        ax.set_xticks(x, [str(t) for t in ticklabels])
+    ax.set_xlim(-0.5, n_groups - 0.5)
+    return firsts
 
 
 def count_text(count, borderline=0) -> str:
@@ -287,13 +408,23 @@ def count_text(count, borderline=0) -> str:
 
 
 def image_grid(axes, images: np.ndarray, titles=None, cmap: str = "gray") -> None:
-    """Show images ((n, H, W) or (n, H, W, C), values in [0, 1]) on a flat sequence of axes."""
+    """Show images ((n, H, W) or (n, H, W, C), values in [0, 1]) on a flat sequence of axes. An image that blew up
+    (values not finite, or beyond 100 in size: no clipping to [0, 1] would show it) is drawn as a grey tile that
+    says so, never as a blank or white one."""
     axes = np.ravel(axes)
     for i, ax in enumerate(axes):
         ax.set_xticks([])
         ax.set_yticks([])
         ax.grid(False)
-        if i < len(images):
+        im = np.asarray(images[i], dtype=float) if i < len(images) else None
+        if im is not None and (not np.isfinite(im).all() or np.abs(im).max() > 100):
+            _ = ax.imshow(np.full(im.shape[:2], 0.85), cmap="gray", vmin=0, vmax=1)
+            big = np.abs(im[np.isfinite(im)]).max() if np.isfinite(im).any() else np.inf
+            _ = ax.text(0.5, 0.5, "diverged\n" + ("(not finite)" if not np.isfinite(im).all() else f"(|x| {big:.0e})"),
+                        ha="center", va="center", fontsize=8, transform=ax.transAxes)
+            if titles is not None:
+                ax.set_title(titles[i], fontsize=8)
+        elif im is not None:
             _ = ax.imshow(np.clip(images[i], 0, 1), cmap=cmap if images[i].ndim == 2 else None, vmin=0, vmax=1)
             if titles is not None:
                 ax.set_title(titles[i], fontsize=8)
@@ -304,11 +435,13 @@ def image_grid(axes, images: np.ndarray, titles=None, cmap: str = "gray") -> Non
 def annotated_heatmap(ax, values, texts, *, vmax: float, xticklabels: Sequence, yticklabels: Sequence,
                       xlabel: str | None = None, ylabel: str | None = None, title: str | None = None,
                       origin: str = "upper", fontsize: float = 8, missing_fontsize: float | None = None,
-                      cmap: str = "viridis", missing_color="0.88", xrotation: float = 0):
+                      cmap: str = "viridis", missing_color="0.88", xrotation: float = 0, norm=None):
     """A grid of counts: ``values`` (rows, cols) coloured on [0, ``vmax``], each cell written with ``texts[i][j]``
     (white on the dark half of the scale, black on the light half); NaN cells (e.g. runs that did not converge)
     are drawn in ``missing_color`` with their text in grey at ``missing_fontsize``. Row ``i`` is drawn at
-    y = i (``origin="lower"``: the first row at the bottom). Returns the image (for a colour bar).
+    y = i (``origin="lower"``: the first row at the bottom). ``norm``: a matplotlib norm in place of the linear
+    scale, e.g. ``PowerNorm(0.5, 0, vmax)`` where most counts are small next to ``vmax``, so that their range is seen.
+    Returns the image (for a colour bar).
 
     >>> import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
@@ -321,15 +454,17 @@ def annotated_heatmap(ax, values, texts, *, vmax: float, xticklabels: Sequence, 
     if values.ndim != 2 or np.shape(texts)[:2] != values.shape:
         raise ValueError(f"values (rows, cols) and texts of the same shape expected; got {values.shape} and "
                          f"{np.shape(texts)}")
-    im = ax.imshow(values, cmap=plt.get_cmap(cmap).with_extremes(bad=missing_color), vmin=0, vmax=vmax,
-                   aspect="auto", origin=origin)
+    scale = dict(vmin=0, vmax=vmax) if norm is None else dict(norm=norm)
+    im = ax.imshow(values, cmap=plt.get_cmap(cmap).with_extremes(bad=missing_color), aspect="auto", origin=origin,
+                   **scale)
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             v = values[i, j]
             missing = not np.isfinite(v)
+            dark = (v < vmax / 2) if norm is None else (float(norm(v)) < 0.5)
             _ = ax.text(j, i, texts[i][j], ha="center", va="center",
                         fontsize=(missing_fontsize or fontsize) if missing else fontsize,
-                        color="0.3" if missing else ("w" if v < vmax / 2 else "k"))
+                        color="0.3" if missing else ("w" if dark else "k"))
     ax.set_xticks(range(values.shape[1]), list(xticklabels), rotation=xrotation)
     ax.set_yticks(range(values.shape[0]), list(yticklabels))
     ax.grid(False)
@@ -382,8 +517,16 @@ def share_text(share: float) -> str:
 
 
 def published_points(ax, x, y, yerr, *, label: str = "published, read off the figure", color: str = "k", **kw):
-    """Values read off a published figure (:mod:`attractor_utils.runs.published`), drawn as open diamonds with their
-    reading uncertainty as error bars, labelled so that they cannot be taken for this package's results. Returns the
-    errorbar container."""
-    return ax.errorbar(x, y, yerr=yerr, fmt="D", mfc="none", mec=color, ecolor=color, ms=5, capsize=3, lw=1,
-                       ls="none", label=label, zorder=6, **kw)
+    """Values read off a published figure (:mod:`attractor_utils.runs.published`), drawn as large open diamonds with
+    their reading uncertainty as error bars, on top of the measured points (which stay visible inside them), and
+    labelled so that they cannot be taken for this package's results. Returns the errorbar container."""
+    return ax.errorbar(x, y, yerr=yerr, fmt="D", mfc="none", mec=color, ecolor=color, ms=9, mew=1.5, capsize=4,
+                       lw=1.2, ls="none", label=label, zorder=6, **kw)
+
+
+def published_handle(label: str = "published, read off the figure", color="0.2"):
+    """One legend entry for :func:`published_points` drawn in several colours (pass ``label="_nolegend_"`` to each
+    call and add this handle once, naming what the colour stands for)."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], marker="D", ls="", mfc="none", mec=color, ms=9, mew=1.5, label=label)

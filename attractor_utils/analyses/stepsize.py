@@ -95,9 +95,10 @@ def halving_check(configs: Sequence[dict], measure: Callable[[Run], float], fact
 
 
 def plot_step_study(ax, df: pd.DataFrame, ylabel: str, title: str | None = None) -> None:
-    """The quantity against the step (log x, ticks at the fixed steps, written plainly): gradient descent as a line,
-    the flow as stars, and a 1 % band around the flow at its finest tolerance (shaded, edged by dotted lines, never
-    filling the axes); unconverged runs drawn hollow. The legend goes below the axes, off the data."""
+    """The quantity against the step (log x with the fixed steps as labelled ticks): gradient descent as circles
+    joined by a line, each flow run as a star at the median step it took (its tolerance and step in the legend,
+    one colour per tolerance), and a ±1 % band around the flow at its finest tolerance (shaded, edged by dotted
+    lines, never filling the axes); unconverged runs drawn hollow. The legend goes below the axes, off the data."""
     from matplotlib.ticker import NullFormatter, NullLocator
 
     gd = df[df.method == "gd"].sort_values("lr")
@@ -106,30 +107,38 @@ def plot_step_study(ax, df: pd.DataFrame, ylabel: str, title: str | None = None)
     if len(fl):
         ref = float(fl.iloc[0].value)
         lo, hi = ref * 0.99, ref * 1.01
-        ax.axhspan(lo, hi, facecolor="0.9", edgecolor="0.45", ls=":", lw=1, label="flow limit $\\pm$1 %")
+        ax.axhspan(lo, hi, facecolor="0.9", edgecolor="0.45", ls=":", lw=1,
+                   label="±1 % around the " + ("finest flow" if len(fl) > 1 else "flow"))
         values += [lo, hi]
     if len(gd):
         _ = ax.plot(gd.lr, gd.value, "-", color="C0", lw=1)
         for ok, g in gd.groupby("converged"):
             _ = ax.plot(g.lr, g.value, "o", color="C0", mfc="C0" if ok else "none",
                         label="gradient descent, fixed step" + ("" if ok else " (not converged)"))
-    for ok, g in fl.groupby("converged"):
-        _ = ax.plot(g.lr, g.value, "*", ms=11, color="C3", mfc="C3" if ok else "none",
-                    label="gradient flow (median step)" + ("" if ok else " (not converged)"))
+    for i, (_, r) in enumerate(fl.iterrows()):
+        c = ("C3", "C4", "C5", "C6")[i % 4]
+        ok = bool(r.converged)
+        _ = ax.plot([r.lr], [r.value], "*", ms=13, color=c, mec="k" if ok else c, mew=0.6 if ok else 1.5,
+                    mfc=c if ok else "none", zorder=4,
+                    label=f"gradient flow, tolerance {r.flow_tol:.2g}: median step {r.lr:.2g}"
+                    + ("" if ok else " (not converged)"))
     v_lo, v_hi = min(values), max(values)
     pad = 0.25 * (v_hi - v_lo) or 0.01 * abs(v_hi) or 0.01
     ax.set_ylim(v_lo - pad, v_hi + pad)  # the band is the middle of the axes, not all of it
     ax.set_xscale("log")
-    taken = gd.lr if len(gd) else fl.lr  # ticks at the fixed steps (the flow's median steps are marked by its stars)
+    taken = gd.lr if len(gd) else fl.lr  # ticks at the fixed steps (the legend gives the flow's median steps)
     steps = sorted({float(v) for v in taken if np.isfinite(v) and v > 0})
+    every = sorted({float(v) for v in df.lr if np.isfinite(v) and v > 0})
+    if every:
+        ax.set_xlim(every[0] / 1.5, every[-1] * 1.5)
     ax.xaxis.set_minor_locator(NullLocator())
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_xticks(steps, [f"{v:.3g}" for v in steps], rotation=45 if len(steps) > 5 else 0)
-    ax.set_xlabel("step size (learning rate)")
+    ax.set_xlabel("step size (learning rate, log scale)")
     ax.set_ylabel(ylabel)
     if title:
-        ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3 if len(steps) > 5 else -0.22), ncol=2,
+        ax.set_title(title, fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.3 if len(steps) > 5 else -0.22), ncol=1,
               frameon=False)
 
 
@@ -139,29 +148,56 @@ def step_size_figure(study: pd.DataFrame, halving: pd.DataFrame | None, name: st
 
     Left: :func:`plot_step_study` of ``study`` (``check_label`` names its configuration). Right (unless
     ``halving`` is None): the relative change when the flow's step halves, from ``halving`` (columns ``x``,
-    ``rel_change`` and optionally ``hue``), against a 2 % line. Returns the figure."""
+    ``rel_change`` and optionally ``hue``), on a log scale against a 2 % line (changes of exactly 0 drawn as
+    hollow triangles at the bottom edge, named in the legend). Returns the figure."""
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import LogLocator, NullFormatter
 
     from ..plotting import save_csv, savefig
 
     if halving is None:
-        fig, ax = plt.subplots(figsize=(6, 4.4), layout="constrained")
+        fig, ax = plt.subplots(figsize=(6, 4.8), layout="constrained")
         plot_step_study(ax, study, ylabel, check_label)
-        fig.suptitle("The result against the step size", fontsize=10)
+        fig.suptitle("The result against the step size")
         savefig(fig, name)
         save_csv(study.assign(table="step_size_study"), name)
         return fig
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.4), layout="constrained")
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.8), layout="constrained")
     plot_step_study(axes[0], study, ylabel, check_label)
+    ax = axes[1]
+    pct = 100 * halving.rel_change.astype(float)
+    pos = pct[np.isfinite(pct) & (pct > 0)]
+    top = max(2.0, float(pos.max()) if len(pos) else 2.0)
+    floor = 10.0 ** np.floor(np.log10(min(float(pos.min()) if len(pos) else 1e-3, 2.0))) / 3
     groups = [(None, halving)] if hue is None else list(halving.groupby(hue, sort=True))
+    markers = "osD^v<>"
     for i, (key, g) in enumerate(groups):
         g = g.sort_values(x)
-        _ = axes[1].plot(g[x], 100 * g.rel_change, "o-", color=f"C{i}", label=None if key is None else f"{hue} = {key}")
-    _ = axes[1].axhline(2.0, color="k", lw=0.8, ls=":", label="2 %")
-    axes[1].set_yscale("symlog", linthresh=0.01)
-    axes[1].set_xlabel(xlabel)
-    axes[1].set_ylabel("change when the step halves (%)")
-    axes[1].legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=3, frameon=False)
+        v = 100 * g.rel_change.astype(float)
+        lab = ("flow at its tolerance vs tolerance / 8" if key is None else
+               f"{hue} = {key:g}" if isinstance(key, (int, float, np.number)) else f"{hue} = {key}")
+        _ = ax.plot(g[x], v.where(v > 0), "-", marker=markers[i % len(markers)], color=f"C{i}", label=lab)
+        zero = g[x][v == 0]
+        if len(zero):
+            _ = ax.plot(zero, np.full(len(zero), floor), "v", ms=8, mfc="none", mec=f"C{i}", clip_on=False,
+                        label=(f"{lab}: " if key is not None else "") + "no change (0, drawn at the bottom edge)")
+    _ = ax.axhline(2.0, color="k", lw=0.8, ls=":", label="2 % (the flow-limit check's bound)")
+    ax.set_yscale("log")
+    ax.set_ylim(floor, top * 3)
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=12))
+    ax.yaxis.set_minor_formatter(NullFormatter())
+    xs = np.sort(halving[x].astype(float).unique())
+    if len(xs) > 1 and xs.min() > 0 and xs.max() / xs.min() >= 50:
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    if len(xs) <= 8:
+        ax.set_xticks(xs, [f"{v:g}" for v in xs])
+    if len(xs) == 1:
+        ax.set_xlim(xs[0] * 0.5, xs[0] * 1.5)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("change when the step halves (%)")
+    ax.set_title("flow: tolerance against tolerance / 8", fontsize=10)
+    ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
     fig.suptitle("The result against the step size: fixed-step gradient descent and gradient flow")
     savefig(fig, name)
     save_csv(pd.concat([study.assign(table="step_size_study"), halving.assign(table="halving_check")]), name)
