@@ -71,9 +71,10 @@ plan: setup
 plan-check: setup
 	$(PY) tools/plan.py --check --preset $(PRESET) $(if $(CALIBRATE),--calibrate) $(if $(FRESH),--fresh) $(NB)
 
-# the CSVs in figures/ (e.g. after a fresh `make figures`) against the committed ones, within stated tolerances
+# the CSVs in figures/ (e.g. after a fresh `make figures`) against the committed ones, within stated tolerances;
+# ARGS=--across-machines for tables made on another CPU (ARGS="--rev REV --common-columns": an earlier commit's)
 compare: setup
-	$(PY) tools/compare_figures.py
+	$(PY) tools/compare_figures.py $(ARGS)
 
 # a static site of the notebooks and their results, nothing re-run (seconds): build/report/index.html. A notebook
 # `make figures` executed (build/executed/$(PRESET)/) shows every output; the others, as on a fresh clone, show their

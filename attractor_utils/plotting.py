@@ -280,10 +280,10 @@ def committed_table_note(path: str | Path, text: str) -> str:
     if not compare_tables(new_df, ref_df):
         how = "within `make compare`'s tolerance"
     elif not compare_tables(new_df, ref_df, across_machines=True):
-        how = ("within `make compare --across-machines` (what another CPU's floating-point kernels give), beyond "
+        how = ("within `make compare ARGS=--across-machines` (what another CPU's floating-point kernels give), beyond "
                "the one-machine tolerance")
     else:
-        how = "BEYOND `make compare --across-machines`'s tolerance"
+        how = "BEYOND `make compare ARGS=--across-machines`'s tolerance"
     return (f"NOTE: {rel} differs from the committed table (git HEAD) in {n} value(s), {how}; "
             f"`make compare` lists them, `git checkout -- {rel}` restores the committed record")
 

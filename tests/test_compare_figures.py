@@ -113,6 +113,6 @@ def test_a_run_that_rewrites_a_committed_table_says_how_it_differs():
     other_cpu = df.assign(final_loss=df.final_loss * 1.04).to_csv(index=False, float_format="%.6g",
                                                                   lineterminator="\n")
     note = committed_table_note(path, other_cpu)
-    assert f"in {len(df)} value(s)" in note and "within `make compare --across-machines`" in note, note
+    assert f"in {len(df)} value(s)" in note and "within `make compare ARGS=--across-machines`" in note, note
     changed = df.assign(epochs=df.epochs * 3).to_csv(index=False, float_format="%.6g", lineterminator="\n")
     assert "BEYOND" in committed_table_note(path, changed)

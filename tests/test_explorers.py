@@ -145,10 +145,13 @@ def test_the_figure_is_also_a_static_png_output_replaced_on_every_redraw(cache):
     from IPython.utils.capture import capture_output
 
     _ = InteractiveShell.instance()
-    ex = au.BasinExplorer(**SMALL)
-    with capture_output() as cap:
-        display(ex)
-        ex.set_start(0.5, 0.5)
+    try:
+        ex = au.BasinExplorer(**SMALL)
+        with capture_output() as cap:
+            display(ex)
+            ex.set_start(0.5, 0.5)
+    finally:  # a shell left behind would make later tests' setup_notebook read its input history as a notebook cell
+        InteractiveShell.clear_instance()
     outs = cap.outputs
     assert "application/vnd.jupyter.widget-view+json" in outs[0].data  # the controls
     static = [o for o in outs if "image/png" in o.data]

@@ -63,6 +63,10 @@ NOT_RUN: dict[str, str] = {
     "make lock": "re-resolves requirements.lock from the package index (network)",
     "make compare": "compares the checkout's figures/ (not $ATTRACTOR_FIGURES) with git HEAD, so its verdict is "
                     "that of the last make figures here; tests/test_compare_figures.py tests the tool",
+    'make compare ARGS="--rev REV --common-columns"': "REV is an earlier commit of the reader's choosing; "
+                                                        "tests/test_compare_figures.py tests the comparison",
+    "make compare ARGS=--across-machines": "compares the checkout's figures/ with git HEAD at the loosened tolerance of "
+                                      "another CPU; tests/test_compare_figures.py tests it",
     "make report": "builds build/report of the checkout from its committed figures/ (the scratch tree has none); "
                    "tests/test_report.py builds the report a fresh clone gets, and one from executed notebooks",
     "make clean": "deletes build/, figures/smoke/ and figures/variants/ of the checkout",
