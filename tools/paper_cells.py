@@ -46,6 +46,12 @@ CELLS: dict[str, dict] = {
                     "Increasing depth and width leads to more attractors",
                     "With depth and width the top Jacobian eigenvalue at the training examples moves towards 0"],
     },
+    "09-wider": {
+        "notebook": "09_width_depth_mnist",
+        "parameters": {"widths": [2048], "depths": [3, 4, 5, 6], "cycle_lens": []},
+        "decides": ["The largest autoencoder stores almost all training digits as attractors",
+                    "Increasing depth and width leads to more attractors"],
+    },
     "11-optimizers": {
         "notebook": "11_optimizers_and_inits",
         "parameters": {"activations": ["relu", "cosid"], "inits": ["default"], "n_images": 30, "width": 256,
