@@ -45,8 +45,9 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (attractor-lab)" >/dev/null
 	touch $@
 
-# notebooks/*.ipynb pass git's filter tools/nbclean.py (.gitattributes): a notebook run in JupyterLab and saved is
-# not a change in git (its outputs, counts and metadata are stored as committed)
+# notebooks/*.ipynb pass git's filter tools/nbclean.py (.gitattributes; run by its path: it imports nothing of the
+# project): a notebook run in JupyterLab and saved is not a change in git (its outputs, counts and metadata are stored
+# as committed)
 setup: $(VENV)/.installed
 	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
 	  git config filter.nbclean.clean '"$(abspath $(PY))" "$(abspath tools/nbclean.py)" %f'; fi
@@ -60,27 +61,27 @@ lock: setup
 	  --index-strategy unsafe-best-match) -o $(LOCK)
 
 figures: setup
-	$(PY) tools/run_notebooks.py --preset $(PRESET) $(if $(CLUSTER),--cluster $(CLUSTER)) $(NB)
+	$(PY) -m tools.run_notebooks --preset $(PRESET) $(if $(CLUSTER),--cluster $(CLUSTER)) $(NB)
 
 # what a preset trains (per notebook, by shape; how much is cached) and its projected time here and on WORKERS workers
 plan: setup
-	$(PY) tools/plan.py --preset $(PRESET) --workers $(WORKERS) $(if $(CALIBRATE),--calibrate) $(if $(FRESH),--fresh) \
+	$(PY) -m tools.plan --preset $(PRESET) --workers $(WORKERS) $(if $(CALIBRATE),--calibrate) $(if $(FRESH),--fresh) \
 	  $(if $(PLAN_CELL_TIMEOUT),--cell-timeout $(PLAN_CELL_TIMEOUT)) $(NB)
 
 # the plan against the measured cold times of figures/timings.json: the README's table (after a cold `make figures`)
 plan-check: setup
-	$(PY) tools/plan.py --check --preset $(PRESET) $(if $(CALIBRATE),--calibrate) $(if $(FRESH),--fresh) $(NB)
+	$(PY) -m tools.plan --check --preset $(PRESET) $(if $(CALIBRATE),--calibrate) $(if $(FRESH),--fresh) $(NB)
 
 # the CSVs in figures/ (e.g. after a fresh `make figures`) against the committed ones, within stated tolerances;
 # ARGS=--across-machines for tables made on another CPU (ARGS="--rev REV --common-columns": an earlier commit's)
 compare: setup
-	$(PY) tools/compare_figures.py $(ARGS)
+	$(PY) -m tools.compare_figures $(ARGS)
 
 # a static site of the notebooks and their results, nothing re-run (seconds): build/report/index.html. A notebook
 # `make figures` executed (build/executed/$(PRESET)/) shows every output; the others, as on a fresh clone, show their
 # committed code with the figures, CSVs and timings committed in figures/ (figures/$(PRESET)/ for smoke and paper)
 report: setup
-	$(PY) tools/build_report.py --preset $(PRESET)
+	$(PY) -m tools.build_report --preset $(PRESET)
 
 # the notebook checks run at the smoke preset and write into build/, never into figures/
 test: export ATTRACTOR_PRESET_OVERRIDE := smoke
@@ -114,12 +115,12 @@ bench-spectra: setup
 	$(PY) bench/spectra.py
 
 refresh-outputs: setup
-	$(PY) tools/refresh_outputs.py $(NB)
+	$(PY) -m tools.refresh_outputs $(NB)
 
-# the cells that decide the open claims at the papers' scale (tools/paper_cells.py; hours each on a 2-core CPU):
+# the cells that decide the open claims at the papers' scale (tools/lib/cells.py; hours each on a 2-core CPU):
 # one at a time, from the cache $$ATTRACTOR_CACHE (default ~/.cache/attractor-lab/paper), outputs in figures/paper/variants/
 paper-cells: setup
-	$(PY) tools/paper_cells.py $(if $(CELL),--only $(CELL))
+	$(PY) -m tools.paper_cells $(if $(CELL),--only $(CELL))
 
 clean:
 	rm -rf build .pytest_cache figures/smoke figures/variants

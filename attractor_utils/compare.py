@@ -1,5 +1,5 @@
 """When two versions of a result table agree: the rule of ``make compare``, and of the note a notebook prints when
-it rewrites a committed table with other numbers (:func:`attractor_utils.plotting.save_csv`).
+it rewrites a committed table with other numbers (:func:`attractor_utils.outputs.save_csv`).
 
 Per column: text and booleans must be equal; integer counts (names starting with ``n_``) must be equal, except counts
 of training-point verdicts, which may differ by the row's borderline points (``n_borderline``,

@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import attractor_utils as au  # noqa: E402
-from attractor_utils.runs.experiments import build_model, make_data, train_kwargs  # noqa: E402
+from attractor_utils.data.registry import make_data  # noqa: E402
+from attractor_utils.runs.config import build_model, train_kwargs  # noqa: E402
 
 THRESHOLDS = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8)
 ROUTES = {
@@ -44,7 +45,7 @@ ROUTES = {
 def shapes(budget_thesis: int, budget_pnas: int) -> dict[str, dict]:
     thesis_data = au.resolve_cifar("cifar10", verbose=False)
     return {
-        f"thesis: {au.experiments.data_source(thesis_data)}, 3072-d, width 128, depth 6": dict(
+        f"thesis: {au.data.data_source(thesis_data)}, 3072-d, width 128, depth 6": dict(
             config=dict(data=thesis_data, n=100, width=128, depth=6, bias=True, activation="relu"),
             budget=budget_thesis, fixed_point_tol=1.0, skip=("adam 1e-4 constant",)),
         "PNAS: MNIST 100 digits, width 512, depth 4": dict(

@@ -23,9 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import attractor_utils as au  # noqa: E402
-from attractor_utils.runs.experiments import batch_size  # noqa: E402
+from attractor_utils.runs.batching import batch_size  # noqa: E402
 from attractor_utils.core.losses import fused_loss  # noqa: E402
-from attractor_utils.core.models import MLPAutoencoder, MLPEnsemble  # noqa: E402
+from attractor_utils.core.models import MLPAutoencoder, MLPEnsemble, n_params  # noqa: E402
 
 
 def _sync(dev):
@@ -55,8 +55,7 @@ def matmul_peak(dev, n=2048) -> float:
 
 def train_flops_per_epoch(dim, width, depth, n) -> float:
     """Matmul FLOPs of one full-batch epoch: forward 2 n sum(in*out), backward twice that."""
-    macs = dim * width + (depth - 1) * width * width + width * dim
-    return 3 * 2 * n * macs
+    return 3 * 2 * n * n_params(dim, width, depth, bias=False)
 
 
 def train_step(model, X, fused: bool = True):
@@ -105,7 +104,7 @@ def bench_shortcut(dev, n_points=100, n_ref=1, full=False):
 
 def bench_batched(dev, widths, depths, Ks, epochs, n=100, dim=3072):
     """Per thesis shape: one model at a time and K-member ensembles, before (autograd loss) and after (fused
-    step), and the chunk size the library chooses (:func:`attractor_utils.runs.experiments.batch_size`)."""
+    step), and the chunk size the library chooses (:func:`attractor_utils.runs.batching.batch_size`)."""
     X = torch.rand(n, dim, device=dev)
     rows = []
     for w in widths:

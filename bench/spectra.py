@@ -36,7 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 import attractor_utils as au  # noqa: E402
 from attractor_utils import spectra  # noqa: E402
-from attractor_utils.runs.experiments import build_model  # noqa: E402
+from attractor_utils.runs.config import build_model  # noqa: E402
 
 
 def _sync(dev: torch.device) -> None:
@@ -152,7 +152,7 @@ def main(argv=None):
     widths = [512] if quick else [512, 1024, 2048]
     budget = 30 if quick else 3000
     cifar = au.resolve_cifar("cifar10", verbose=False)
-    dims = {"784-d MNIST": ("mnist", budget), f"3072-d {au.experiments.data_source(cifar)}":
+    dims = {"784-d MNIST": ("mnist", budget), f"3072-d {au.data.data_source(cifar)}":
             (cifar, 30 if quick else args.budget_3072)}
     if quick:
         dims = dict(list(dims.items())[:1])

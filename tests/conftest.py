@@ -70,7 +70,7 @@ def run_notebook(nb_outdir):
 
     if str(ROOT) not in sys.path:  # tools/ is imported from the checkout
         sys.path.insert(0, str(ROOT))
-    from tools.run_notebooks import KERNEL_ENV, kernel_config, scoped_environ
+    from tools.lib.kernel import KERNEL_ENV, kernel_config, scoped_environ
 
     done: dict = {}
 

@@ -9,6 +9,7 @@ import torch
 
 import attractor_utils as au
 from attractor_utils.core.models import MLPAutoencoder
+from attractor_utils.notebook import check_notebook_params
 
 BASE = dict(data="sphere", n=2, dim=4, radius=1.0, width=8, activation="tanh", optimizer="gd", lr=0.1,
             max_epochs=5)
@@ -184,11 +185,11 @@ NB_PARAM_CASES = [("seeds", []), ("seeds", [0.5]), ("seeds", 3), ("widths", [0])
 @pytest.mark.parametrize("name,value", NB_PARAM_CASES, ids=[f"{n}={v!r}" for n, v in NB_PARAM_CASES])
 def test_notebook_parameters_are_checked_by_name(name, value):
     with pytest.raises(ValueError, match=name):
-        au.experiments.check_notebook_params(**{name: value})
+        check_notebook_params(**{name: value})
 
 
 def test_setup_notebook_checks_before_any_work_and_routes_figures_by_preset(monkeypatch, tmp_path):
-    from attractor_utils import plotting
+    from attractor_utils import outputs
 
     monkeypatch.delenv("ATTRACTOR_PRESET_OVERRIDE", raising=False)
     table = {p: {"seeds": [0], "radii": [1.0]} for p in au.PRESETS}
@@ -199,20 +200,20 @@ def test_setup_notebook_checks_before_any_work_and_routes_figures_by_preset(monk
     monkeypatch.delenv("ATTRACTOR_FIGURES", raising=False)
     try:  # not called from a notebook: its settings cannot be checked, so never the committed folders (test_routing)
         au.setup_notebook("smoke", table, seeds=None, radii=None)
-        assert plotting.figures_dir() == au.repo_root() / "figures" / "smoke" / "variants" / plotting.UNIDENTIFIED
+        assert outputs.figures_dir() == au.repo_root() / "figures" / "smoke" / "variants" / outputs.UNIDENTIFIED
         au.setup_notebook("default", table, seeds=None, radii=None)
-        assert plotting.figures_dir() == au.repo_root() / "figures" / "variants" / plotting.UNIDENTIFIED
+        assert outputs.figures_dir() == au.repo_root() / "figures" / "variants" / outputs.UNIDENTIFIED
         monkeypatch.setenv("ATTRACTOR_FIGURES", str(tmp_path))
         au.setup_notebook("paper", table, seeds=None, radii=None)
-        assert plotting.figures_dir() == tmp_path / "paper" / "variants" / plotting.UNIDENTIFIED  # the base moves
+        assert outputs.figures_dir() == tmp_path / "paper" / "variants" / outputs.UNIDENTIFIED  # the base moves
     finally:
-        plotting.set_output_dir(None)
+        outputs.set_output_dir(None)
 
 
 def test_setup_notebook_applies_one_rule_for_parameters_and_presets(monkeypatch, tmp_path):
     """Rule 1: the environment's preset wins over -p preset. Rule 2: a set parameter wins at every preset, None
     takes the preset's, and a table setting without its parameter is refused. Rule 3: `follows`."""
-    from attractor_utils import plotting
+    from attractor_utils import outputs
 
     monkeypatch.setenv("ATTRACTOR_FIGURES", str(tmp_path))
     monkeypatch.delenv("ATTRACTOR_PRESET_OVERRIDE", raising=False)
@@ -238,7 +239,7 @@ def test_setup_notebook_applies_one_rule_for_parameters_and_presets(monkeypatch,
         with pytest.raises(ValueError, match="follows"):
             au.setup_notebook("smoke", table, widths=None, widths_without_bias=None, follows={"x": "widths"})
     finally:
-        plotting.set_output_dir(None)
+        outputs.set_output_dir(None)
 
 
 # papermill's -p passes text: text that spells no list literal (read by ast.literal_eval, never run)
@@ -251,22 +252,22 @@ def test_list_parameters_given_as_text_that_spells_no_list_are_refused_with_the_
     import re
 
     with pytest.raises(ValueError, match=re.escape(f"{name}={value!r}")) as err:
-        au.experiments.check_notebook_params(**{name: value})
+        check_notebook_params(**{name: value})
     assert f"-p {name} \"[" in str(err.value) and f'-y "{{{name}: [' in str(err.value)
 
 
 def test_list_parameters_given_as_text_are_read_as_the_lists_they_spell():
-    got = au.experiments.check_notebook_params(seeds="[0, 1]", widths="(64,)", n_points=" [2, 5] ", radii=[1.5],
-                                               max_epochs=10, lr="5.0", activations=None)
+    got = check_notebook_params(seeds="[0, 1]", widths="(64,)", n_points=" [2, 5] ", radii=[1.5],
+                                max_epochs=10, lr="5.0", activations=None)
     assert got == {"seeds": [0, 1], "widths": [64], "n_points": [2, 5], "radii": [1.5], "max_epochs": 10,
                    "lr": "5.0", "activations": None}  # only list parameters are read; lr is not one
 
 
 def _setup_02(preset: str, **text) -> tuple[dict, dict]:
     """setup_notebook as notebook 02's set-up cell calls it, its parameters cell's variables set to ``text``."""
-    from attractor_utils import plotting
+    from attractor_utils import outputs
 
-    ns = {**plotting.notebook_parameters(plotting.committed_notebook("02_linear_region")), **text}
+    ns = {**outputs.notebook_parameters(outputs.committed_notebook("02_linear_region")), **text}
     cfg = au.setup_notebook(preset, {p: {"seeds": [0], "n_points": [2, 5], "width": 200} for p in au.PRESETS},
                             notebook="02_linear_region", namespace=ns, seeds=ns["seeds"], n_points=ns["n_points"],
                             width=ns["width"])
@@ -276,7 +277,7 @@ def _setup_02(preset: str, **text) -> tuple[dict, dict]:
 def test_setup_notebook_uses_the_list_a_text_parameter_spells_everywhere(monkeypatch, tmp_path, capsys):
     """-p n_points "[2]" (a preset setting) and -p gd_lrs "[5.0, 2.5]" (a list literal of the parameters cell): the
     lists are in force, printed, in the notebook's namespace, and route the run as the lists would."""
-    from attractor_utils import plotting
+    from attractor_utils import outputs
 
     monkeypatch.setenv("ATTRACTOR_FIGURES", str(tmp_path))
     monkeypatch.delenv("ATTRACTOR_PRESET_OVERRIDE", raising=False)
@@ -284,10 +285,10 @@ def test_setup_notebook_uses_the_list_a_text_parameter_spells_everywhere(monkeyp
         cfg, ns = _setup_02("smoke", seeds="[0]", n_points="[2]", gd_lrs="[5.0, 2.5]")
         assert cfg == {"seeds": [0], "n_points": [2], "width": 200, "preset": "smoke"}
         assert (ns["seeds"], ns["n_points"], ns["gd_lrs"]) == ([0], [2], [5.0, 2.5])
-        assert plotting.figures_dir() == tmp_path / "smoke" / "variants" / "02_linear_region--n_points=2--gd_lrs=5,2.5"
+        assert outputs.figures_dir() == tmp_path / "smoke" / "variants" / "02_linear_region--n_points=2--gd_lrs=5,2.5"
         assert "  n_points = [2]\n" in capsys.readouterr().out
         _setup_02("smoke", n_points="[2, 5]")  # the preset's own value, as text: the committed run
-        assert plotting.figures_dir() == tmp_path / "smoke"
+        assert outputs.figures_dir() == tmp_path / "smoke"
         with pytest.raises(ValueError, match=r"gd_lrs='5\.0'.*-p gd_lrs \"\[5\.0, 2\.5, 1\.25\]\""):
             _setup_02("smoke", gd_lrs="5.0")  # a literal's error shows the committed value as the example
         with pytest.raises(ValueError, match=r"n_points='2, 5\]'.*-p n_points \"\[2, 5\]\""):
@@ -297,7 +298,7 @@ def test_setup_notebook_uses_the_list_a_text_parameter_spells_everywhere(monkeyp
                                 follows={"widths_without_bias": "widths"})
         assert cfg["widths"] == cfg["widths_without_bias"] == [16]  # a follower follows the list, not the text
     finally:
-        plotting.set_output_dir(None)
+        outputs.set_output_dir(None)
 
 
 @pytest.mark.notebook

@@ -2,7 +2,7 @@
 import pytest
 
 import attractor_utils as au
-from attractor_utils import experiments as E
+from attractor_utils.runs import batching as E
 
 
 def cfg(dim, width, depth, n):
@@ -26,9 +26,9 @@ def test_batch_size_rule(c):
 def test_sweep_chunks_by_the_rule():
     thin = [au.make_config(data="uniform_images", n=100, width=32, depth=6, seed=s, max_epochs=1) for s in range(16)]
     wide = [au.make_config(data="uniform_images", n=100, width=128, depth=6, seed=s, max_epochs=1) for s in range(3)]
-    chunks = E._chunks(thin + wide, 16, 4e7, "cpu")
+    chunks = E.chunk_batches(thin + wide, "cpu", 16, 4e7)
     assert sorted(len(ch) for ch in chunks) == [1, 1, 1, 8, 8]
-    assert sorted(len(ch) for ch in E._chunks(thin + wide, 16, 4e7, "cuda")) == [3, 16]
+    assert sorted(len(ch) for ch in E.chunk_batches(thin + wide, "cuda", 16, 4e7)) == [3, 16]
 
 
 def test_epoch_flops():

@@ -11,7 +11,8 @@ import pytest
 import torch
 
 import attractor_utils as au
-from attractor_utils.runs.caching import Cache, atomic_write_bytes, config_key
+from attractor_utils.files import atomic_write_bytes
+from attractor_utils.runs.caching import Cache, config_key
 
 
 def test_key_is_canonical():

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from attractor_utils import claims, published
+from attractor_utils.analyses import claims
+from attractor_utils.data import published
 
 
 def _grid(attr_bias, fp, it, attr_nobias=(0, 0), losses=None, converged=True, epochs=10_000, seeds=(0,),

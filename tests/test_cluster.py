@@ -34,7 +34,7 @@ def _free_port() -> int:
 def _execute(nb: Path, out: Path, env: dict, preset: str | None = "smoke") -> None:
     import papermill as pm
 
-    from tools.run_notebooks import scoped_environ
+    from tools.lib.kernel import scoped_environ
 
     with scoped_environ(env, unset=("ATTRACTOR_PRESET_OVERRIDE",)):
         pm.execute_notebook(str(nb), str(out), parameters={"preset": preset} if preset else None,

@@ -155,7 +155,7 @@ def test_scorecard_covers_every_notebook_and_matches_the_claims_tables():
     import sys
 
     sys.path.insert(0, str(FIG.parent))
-    from tools.scorecard import write_scorecard
+    from tools.lib.scorecard import write_scorecard
 
     stems = sorted(p.stem for p in (FIG.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     claims = {p.name[: -len("_claims.csv")] for p in FIG.glob("*_claims.csv")}

@@ -102,7 +102,7 @@ def test_a_run_that_rewrites_a_committed_table_says_how_it_differs():
 
     import pandas as pd
 
-    from attractor_utils.plotting import committed_table_note
+    from attractor_utils.outputs import committed_table_note
 
     path = ROOT / "figures" / "02_linear_region.csv"
     committed = subprocess.run(["git", "show", "HEAD:figures/02_linear_region.csv"], cwd=ROOT, capture_output=True,

@@ -7,7 +7,7 @@ import pytest
 import torch
 
 import attractor_utils as au
-from attractor_utils import data as D
+from attractor_utils.data import images as D
 
 
 def test_sphere_points_norm_seed_and_errors():

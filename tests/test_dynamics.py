@@ -110,3 +110,25 @@ def test_distinct_points_is_one_rule_for_07_and_12_and_ignores_row_order():
     assert distinct_points(chain, 0.01)[1].tolist() == [3]
     assert basin_maps.distinct_points is distinct_points and recovery.count_distinct(pts, 1e-2) == 3
     assert distinct_points(np.zeros((0, 2)), 0.1)[0].shape == (0, 2)
+
+
+def test_iterate_draws_its_bar_through_the_core_progress_hook(monkeypatch):
+    """iterate(progress=True) draws through core.progress.progress_hook (text, like training), read at each call."""
+    from attractor_utils.core import progress
+
+    seen = []
+
+    class Bar:
+        def __init__(self, total, desc):
+            seen.append((total, desc))
+            self.n = 0
+
+        def update(self, k):
+            self.n += k
+
+        def close(self):
+            seen.append(self.n)
+
+    monkeypatch.setattr(progress, "progress_hook", Bar)
+    it = au.iterate(lambda x: 0.5 * x, torch.ones(2, 3), max_steps=100, tol=1e-6, progress=True)
+    assert it.converged.all() and seen == [(100, "iterate"), 21]

@@ -4,7 +4,8 @@ import torch
 
 import attractor_utils as au
 from attractor_utils.runs.caching import Cache
-from attractor_utils.runs.experiments import group_key, make_data
+from attractor_utils.data.registry import make_data
+from attractor_utils.runs.config import group_key
 
 
 def test_make_config_validates_and_names_the_key():

@@ -35,13 +35,13 @@ def cache(monkeypatch, tmp_path):
 def trainings(monkeypatch) -> list:
     """Every network the basin explorer trains (not loads) is appended to this list."""
     calls: list = []
-    real = given_data.train_explicit
+    real = given_data.train_batch
 
     def counting(chunk, *a, **kw):
         calls.append(len(chunk))
         return real(chunk, *a, **kw)
 
-    monkeypatch.setattr(given_data, "train_explicit", counting)
+    monkeypatch.setattr(given_data, "train_batch", counting)
     return calls
 
 
@@ -235,7 +235,7 @@ def test_the_committed_notebook_holds_no_outputs():
 def test_the_explore_notebook_runs_headless_and_keeps_its_last_views(tmp_path):
     from nbclient import NotebookClient
 
-    from tools.run_notebooks import KERNEL_ENV, kernel_config
+    from tools.lib.kernel import KERNEL_ENV, kernel_config
 
     nb = nbformat.read(ROOT / "notebooks" / "explore.ipynb", as_version=4)
     # a user's change after the first view: the basins cell's figure output is replaced by the new view

@@ -8,7 +8,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tools.figure_index import output_folder, record, run_kind, write_index  # noqa: E402
+from tools.lib.cells import CELLS, cell_of  # noqa: E402
+from tools.lib.index import write_index  # noqa: E402
+from tools.lib.records import output_folder, record, run_kind  # noqa: E402
 
 HOST = "Test CPU, 2 cores, torch 2.13.0"
 
@@ -86,8 +88,6 @@ def test_a_plan_next_to_the_cold_times_is_compared_with_them(tmp_path):
 def test_paper_cells_are_listed_with_their_training_run_and_what_they_decide(tmp_path):
     """make paper-cells writes variants/<notebook>--...; the index lists each with the claims it decides and how many
     networks its training run trained, and its time."""
-    from tools.paper_cells import CELLS
-
     cell = CELLS["06-grid"]
     folder = tmp_path / "variants" / f"{cell['notebook']}--widths=32,128"
     folder.mkdir(parents=True)
@@ -98,3 +98,18 @@ def test_paper_cells_are_listed_with_their_training_run_and_what_they_decide(tmp
     row = next(ln for ln in text.splitlines() if ln.startswith("| `06-grid`"))
     assert "| 6 | 1479 | 25 |" in row and cell["decides"][0] in row
     assert "Paper cells" not in _index(tmp_path / "variants", {"01_a": {"preset": "paper"}})
+
+
+def test_a_cell_folder_is_listed_under_the_cell_whose_settings_it_names(tmp_path):
+    """Two cells of one notebook (09-wide, 09-wider) set the same parameters to other values: each folder is its own
+    cell's, told apart by the values its name records."""
+    wide = "09_width_depth_mnist--widths=512,1024--depths=4,6--cycle_lens=empty"
+    assert cell_of(wide) == "09-wide"
+    assert cell_of("09_width_depth_mnist--widths=2048--depths=3,4,5,6--cycle_lens=empty") == "09-wider"
+    assert cell_of("09_width_depth_mnist--widths=64") is None and cell_of("01_single_example--seeds=0") is None
+    folder = tmp_path / "variants" / wide
+    folder.mkdir(parents=True)
+    t = record(None, "paper", 307.0, 0, 8, False, host=HOST, date="2025-01-01")
+    (folder / "timings.json").write_text(json.dumps({"09_width_depth_mnist": t}))
+    text = _index(tmp_path, {"01_a": {"preset": "paper"}})
+    assert "| `09-wide` |" in text and "| `09-wider` |" not in text

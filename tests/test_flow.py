@@ -6,8 +6,11 @@ import torch
 from torch import nn
 
 import attractor_utils as au
-from attractor_utils.runs.experiments import build_model, make_data, train_kwargs
+from attractor_utils.analyses import stepsize
+from attractor_utils.core.flow import FLOW_FIELDS, FLOW_TOL
 from attractor_utils.core.models import MLPEnsemble
+from attractor_utils.data.registry import make_data
+from attractor_utils.runs.config import build_model, train_kwargs
 
 
 def _sigmoid_config(n, r, width=200, **kw):
@@ -51,7 +54,7 @@ def test_flow_is_the_small_step_limit_of_gradient_descent(n, r):
     and quartering the flow's tolerance (half the step) moves it by < 1 %, at every radius checked; gradient
     descent at lr 5 (beyond the stability bound 2 / lambda at r = 30) does not reach that limit."""
     flow, tr = _top_eig(_sigmoid_config(n, r, optimizer="flow"))
-    fine, tr_fine = _top_eig(_sigmoid_config(n, r, optimizer="flow", flow_tol=au.experiments.FLOW_TOL / 8))
+    fine, tr_fine = _top_eig(_sigmoid_config(n, r, optimizer="flow", flow_tol=FLOW_TOL / 8))
     assert tr_fine.extra["lr"] < 0.75 * tr.extra["lr"]  # the finer run really took smaller steps
     assert abs(fine - flow) < 0.01 * fine
     if n == 1:  # (five points at r = 50 need > 40,000 small gradient-descent steps: the flow check only)
@@ -89,10 +92,10 @@ def test_flow_respects_the_gradient_budget():
 def test_flow_results_are_cached_with_their_steps(tmp_path):
     c = _sigmoid_config(1, 10, width=50, optimizer="flow")
     (run,) = au.train_runs([c], cache=au.Cache(tmp_path), progress=False)
-    for k in au.flow.FLOW_FIELDS:
+    for k in FLOW_FIELDS:
         assert k in run.result
     assert run.config["lr"] is None and run.result["lr"] > 0
-    assert run.result["flow_tol"] == au.experiments.FLOW_TOL
+    assert run.result["flow_tol"] == FLOW_TOL
 
 
 @pytest.mark.parametrize("kw,name", [
@@ -120,14 +123,34 @@ def test_step_size_study_and_halving_check(tmp_path):
     cache = au.Cache(tmp_path)
     c = _sigmoid_config(1, 30, width=200, optimizer="flow")
     measure = lambda run: float(au.spectral_radius(run.model, run.X).max())  # noqa: E731
-    st = au.stepsize.step_size_study(c, measure, gd_lrs=[5.0, 1 / 128], flow_tols=[1e-2], cache=cache, progress=False)
+    st = stepsize.step_size_study(c, measure, gd_lrs=[5.0, 1 / 128], flow_tols=[1e-2], cache=cache, progress=False)
     assert list(st.method) == ["flow", "gd", "gd"] and st.converged.all()
     flow = st[st.method == "flow"].value.iloc[0]
     by_lr = st[st.method == "gd"].set_index("lr").value
     # small-step gradient descent reaches the flow's value; the catapult step lr 5 does not
     assert abs(by_lr[1 / 128] - flow) < 0.01 * flow and abs(by_lr[5.0] - flow) > 0.1 * flow
-    h = au.stepsize.halving_check([c, _sigmoid_config(1, 10, width=200, optimizer="flow")], measure, cache=cache,
+    h = stepsize.halving_check([c, _sigmoid_config(1, 10, width=200, optimizer="flow")], measure, cache=cache,
                                   progress=False)
     assert len(h) == 2 and h.converged.all() and (h.rel_change < 0.01).all() and (h.lr_fine < h.lr).all()
     with pytest.raises(ValueError, match="optimizer='flow'"):
-        au.stepsize.halving_check([_sigmoid_config(1, 10, optimizer="gd", lr=1.0)], measure, cache=cache)
+        stepsize.halving_check([_sigmoid_config(1, 10, optimizer="gd", lr=1.0)], measure, cache=cache)
+
+
+def test_the_flow_rules_are_checked_once_for_train_and_train_ensemble():
+    """core.optim.check_train_settings holds the flow's rules (no schedule, no keep_best); a callback is refused."""
+    from attractor_utils.core.optim import check_train_settings
+    from attractor_utils.core.training import train_settings
+
+    with pytest.raises(ValueError, match="schedule='constant' and keep_best=False"):
+        check_train_settings(train_settings({"optimizer": "flow", "lr": None})
+                             | {"schedule": "cosine"})
+    with pytest.raises(ValueError, match="keep_best"):
+        train_settings({"optimizer": "flow", "keep_best": True})
+    assert train_settings({"optimizer": "flow", "lr": None})["lr"] is None
+    X = au.sphere_points(1, 4, 1.0, seed=0)
+    ens = MLPEnsemble.from_seeds([0, 1], dim=4, width=8, depth=1, activation="sigmoid")
+    with pytest.raises(ValueError, match="schedule"):
+        au.train_ensemble(ens, X, optimizer="flow", schedule="plateau", progress=False)
+    with pytest.raises(ValueError, match="no callback"):
+        au.train(au.MLPAutoencoder(4, 8, 1, activation="sigmoid", seed=0), X, optimizer="flow",
+                 callback=lambda *a: None, progress=False)

@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from attractor_utils import given_data
-from attractor_utils.runs.data import cycle_targets
+from attractor_utils.data import cycle_targets
 from attractor_utils.runs.caching import Cache
 
 

@@ -84,3 +84,16 @@ def test_ensemble_members_compute_what_the_models_compute():
         torch.testing.assert_close(ens(xs)[k], m(xs[k]), rtol=1e-6, atol=1e-6)
     with pytest.raises(ValueError, match="configuration"):
         MLPEnsemble([MLPAutoencoder(6, 5, 2), MLPAutoencoder(6, 4, 2)])
+
+
+@pytest.mark.parametrize("dim,width,depth", [(1, 1, 1), (3, 4, 2), (10, 7, 3), (784, 64, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_n_params_counts_the_parameters_of_the_model(dim, width, depth, bias):
+    """models.n_params: the one formula for a network's size (the batching and the cost model count bias=False)."""
+    from attractor_utils.core.models import n_params
+
+    m = MLPAutoencoder(dim, width, depth, bias=bias, seed=0)
+    assert n_params(dim, width, depth, bias) == sum(p.numel() for p in m.parameters())
+    ens = MLPEnsemble.from_seeds([0, 1, 2], dim=dim, width=width, depth=depth, bias=bias)
+    assert 3 * n_params(dim, width, depth, bias) == sum(p.numel() for p in ens.parameters())
+    assert n_params(dim, width, depth, bias=False) == dim * width * 2 + (depth - 1) * width ** 2

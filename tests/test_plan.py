@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import attractor_utils as au
-from attractor_utils.runs import plan
+from attractor_utils.runs import costs, plan
 from attractor_utils.runs.caching import Cache, config_key
 
 
@@ -96,40 +96,40 @@ def test_cost_model_fits_projects_and_round_trips(tmp_path):
     cfgs = [(_configs(width=w)[0] | {"dim": d, "n": n, "depth": L}, k) for w, d, n, L, k in
             [(8, 6, 3, 1, 1), (64, 32, 5, 2, 3), (1000, 32, 1, 1, 16), (128, 3072, 100, 6, 1), (32, 784, 100, 3, 8),
              (256, 2, 5, 4, 3), (10000, 32, 5, 1, 2), (512, 784, 20, 5, 2)]]
-    X = np.stack([plan._features(c, k) for c, k in cfgs])
-    coef = plan._nnls_relative(X, X @ truth)
+    X = np.stack([costs._features(c, k) for c, k in cfgs])
+    coef = costs._nnls_relative(X, X @ truth)
     np.testing.assert_allclose(X @ coef, X @ truth, rtol=1e-6)
-    m = plan.CostModel({"adam": coef, "gd": coef, "flow": coef}, {"float64": 2.0, "rmsprop": 1.5}, [0.1, 0.0, 0.01],
+    m = costs.CostModel({"adam": coef, "gd": coef, "flow": coef}, {"float64": 2.0, "rmsprop": 1.5}, [0.1, 0.0, 0.01],
                        knees={"adam": 2.0, "gd": 2.0, "flow": 2.0})
     c, k = cfgs[3]
     assert m.epoch_seconds({**c, "optimizer": "rmsprop"}, k) == pytest.approx(1.5 * m.epoch_seconds(c, k))
     assert m.epoch_seconds({**c, "dtype": "float64"}, k) == pytest.approx(2 * m.epoch_seconds(c, k))
     b = [c, c]  # an ensemble runs until its last member stops
-    assert plan.batch_seconds(b, m, [10, 500]) == pytest.approx(m.batch_overhead(c, 2) + 500 * m.epoch_seconds(c, 2))
+    assert costs.batch_seconds(b, m, [10, 500]) == pytest.approx(m.batch_overhead(c, 2) + 500 * m.epoch_seconds(c, 2))
     path = m.save(tmp_path / "cal.json")
-    m2 = plan.CostModel.load(path)
+    m2 = costs.CostModel.load(path)
     assert m2.epoch_seconds(c, k) == pytest.approx(m.epoch_seconds(c, k))
     path.write_text(json.dumps({"version": -1}))
-    assert plan.CostModel.load(path) is None  # another format: measured again, never misread
+    assert costs.CostModel.load(path) is None  # another format: measured again, never misread
 
 
 def test_calibration_measures_and_stores_this_machine(tmp_path, monkeypatch):
-    monkeypatch.setenv(plan.CALIBRATION_ENV, str(tmp_path / "cal.json"))
+    monkeypatch.setenv(costs.CALIBRATION_ENV, str(tmp_path / "cal.json"))
     shapes = [("gd", 6, 16, 1, 3, 1, {}), ("gd", 6, 64, 2, 3, 2, {}), ("adam", 6, 16, 1, 3, 1, {}),
               ("flow", 6, 16, 1, 3, 1, {})]
-    monkeypatch.setattr(plan, "_FACTOR_SHAPE", ("adam", 6, 16, 1, 3, 1, {}))
-    monkeypatch.setattr(plan, "_F64_SHAPES", [("gd", 6, 16, 1, 1, 1, {})])
-    monkeypatch.setattr(plan, "_OVERHEAD_SHAPES", [("adam", 6, 16, 1, 3, 1, {}), ("gd", 6, 64, 1, 3, 1, {})])
-    m = plan.calibrate(shapes=shapes, verbose=False)
-    loaded = plan.CostModel.load()
+    monkeypatch.setattr(costs, "_FACTOR_SHAPE", ("adam", 6, 16, 1, 3, 1, {}))
+    monkeypatch.setattr(costs, "_F64_SHAPES", [("gd", 6, 16, 1, 1, 1, {})])
+    monkeypatch.setattr(costs, "_OVERHEAD_SHAPES", [("adam", 6, 16, 1, 3, 1, {}), ("gd", 6, 64, 1, 3, 1, {})])
+    m = costs.calibrate(shapes=shapes, verbose=False)
+    loaded = costs.CostModel.load()
     assert loaded is not None and loaded.info["machine"]["threads"] == torch.get_num_threads()
     assert {"load_before", "load_after", "points", "created"} <= set(loaded.info)
     assert all(p["seconds"] > 0 for p in loaded.info["points"])
-    assert m.epoch_seconds(plan._cfg("gd", 6, 16, 1, 3), 1) > 0
+    assert m.epoch_seconds(costs._cfg("gd", 6, 16, 1, 3), 1) > 0
 
 
 def test_project_counts_each_run_once_and_spreads_batches_over_workers(tmp_path):
-    from tools.plan import _makespan, project
+    from tools.lib.projection import makespan, project
 
     cache = Cache(tmp_path)
     a = _configs(seeds=(0, 1, 2, 3), width=8)  # one group: chunked by batch_size
@@ -142,7 +142,7 @@ def test_project_counts_each_run_once_and_spreads_batches_over_workers(tmp_path)
                                           {"kind": "direct", "shape": {"dim": 4, "width": 8, "depth": 1, "n": 1,
                                                                        "optimizer": "gd", "dtype": "float64"},
                                            "budget": 100, "work": 40}]}
-    m = plan.CostModel({f: np.array([1e-3, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {"float64": 1.0},
+    m = costs.CostModel({f: np.array([1e-3, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {"float64": 1.0},
                        [0.0, 0.0, 0.0])
     p1 = project(doc, cache, m, workers=1)
     assert (p1["runs"], p1["cached"], p1["train"], p1["direct"]) == (6, 1, 5, 1)
@@ -152,8 +152,8 @@ def test_project_counts_each_run_once_and_spreads_batches_over_workers(tmp_path)
     assert p8["expected_n_s"] == pytest.approx(200e-3 + 40e-3)  # the two batches at once
     cold = project(doc, cache, m, workers=1, assume_cold=True)
     assert cold["train"] == 6 and cold["cached"] == 0
-    assert _makespan([5, 4, 3, 3, 3], 2) == 10 and _makespan([3, 3, 3, 4, 5], 2) == 11
-    assert _makespan([5, 4, 3], 8) == 5 and _makespan([5, 4, 3], 1) == 12
+    assert makespan([5, 4, 3, 3, 3], 2) == 10 and makespan([3, 3, 3, 4, 5], 2) == 11
+    assert makespan([5, 4, 3], 8) == 5 and makespan([5, 4, 3], 1) == 12
 
 
 @pytest.mark.notebook
@@ -162,7 +162,8 @@ def test_plan_names_the_runs_a_real_run_trains(tmp_path, monkeypatch):
     exactly the runs a real run of it trains, and once they are cached it counts them as cached."""
     import papermill as pm
 
-    from tools.plan import project, run_plan_pass
+    from tools.lib.plans import run_plan_pass
+    from tools.lib.projection import project
 
     monkeypatch.setenv("ATTRACTOR_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("ATTRACTOR_FIGURES", str(tmp_path / "fig"))
@@ -171,7 +172,7 @@ def test_plan_names_the_runs_a_real_run_trains(tmp_path, monkeypatch):
     doc = run_plan_pass(nb, "smoke")
     assert not doc["errors"], doc["errors"]
     cache = Cache(tmp_path / "cache" / "runs")
-    model = plan.CostModel({f: np.full(7, 1e-6) for f in ("adam", "gd", "flow")}, {}, [0.0, 0.0, 0.0])
+    model = costs.CostModel({f: np.full(7, 1e-6) for f in ("adam", "gd", "flow")}, {}, [0.0, 0.0, 0.0])
     before = project(doc, cache, model)
     assert before["train"] > 0 and len(cache.entries()) == 0
     pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"preset": "smoke"}, kernel_name="python3",
@@ -199,7 +200,7 @@ def test_plan_check_writes_the_readme_table_from_plan_and_measured_times(tmp_pat
     cfgs = _configs(seeds=(0, 1), width=8, epochs=300)
     au.train_runs(cfgs, cache=cache, progress=False)
     monkeypatch.setattr("attractor_utils.runs.caching.default_cache", lambda name="runs": cache)
-    m = plan.CostModel({f: np.array([0.05, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {}, [0.0, 0.0, 0.0],
+    m = costs.CostModel({f: np.array([0.05, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {}, [0.0, 0.0, 0.0],
                        {"machine": {"cpu": "test cpu", "threads": 1}, "created": "now"})
     monkeypatch.setattr(tp, "_calibration", lambda force=False: m)
     doc = {"notebook": "01_a", "plan_seconds": 5.0, "errors": [],

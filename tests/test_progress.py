@@ -9,7 +9,7 @@ import json
 import pytest
 
 import attractor_utils as au
-from attractor_utils.core import training
+from attractor_utils.core import progress as core_progress
 from attractor_utils.runs import progress
 from attractor_utils.runs.caching import Cache
 
@@ -22,23 +22,25 @@ def _configs(n=3, epochs=120):
 
 
 def test_training_bars_are_text_not_widgets():
-    assert training.progress_hook is not None  # installed by attractor_utils.runs.progress at import
-    bar = training.progress_bar(10, "train adam")
+    progress.install()
+    progress.install()  # idempotent
+    assert core_progress.progress_hook is progress._hook
+    bar = core_progress.progress_bar(10, "train adam")
     assert isinstance(bar, progress.TextBar)
     bar.update(5)
     bar.set_postfix(loss="1.0e-03", refresh=False)
     assert "5/10" in bar.text() and "loss 1.0e-03" in bar.text()
     bar.close()
-    saved = training.progress_hook
+    saved = core_progress.progress_hook
     try:
-        training.progress_hook = None  # the core alone: tqdm's plain-text bar, never tqdm.notebook's widget
+        core_progress.progress_hook = None  # the core alone: tqdm's plain-text bar, never tqdm.notebook's widget
         from tqdm.std import tqdm
 
-        b = training.progress_bar(3, "x")
+        b = core_progress.progress_bar(3, "x")
         assert type(b) is tqdm
         b.close()
     finally:
-        training.progress_hook = saved
+        core_progress.progress_hook = saved
 
 
 def test_sweep_writes_runs_done_and_the_current_run_to_the_status_file(tmp_path, monkeypatch):
@@ -84,7 +86,7 @@ def test_sweep_line_shows_the_time_left_by_the_plan():
 
 
 def test_terminal_line_and_eta_from_status_and_plan():
-    from tools.progress_view import eta, status_line, summary
+    from tools.lib.progress import eta, status_line, summary
 
     plan = {"other_s": 30.0, "batches": [(2, 100.0), (1, 50.0), (3, 60.0)], "runs": 6, "train_s": 210.0,
             "total_s": 240.0, "workers": 1}

@@ -5,7 +5,8 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, strategies as st
 
-from attractor_utils import claims, published
+from attractor_utils.analyses import claims
+from attractor_utils.data import published
 
 counts = st.integers(0, 100)
 

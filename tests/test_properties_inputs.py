@@ -246,7 +246,7 @@ SCHEDULE = Entry(_schedule, [P("lr", "real", 0, lo_open=True, bottom=1e-4, top=1
 
 def _notebook_params(kw: dict) -> None:
     lists = {k: [kw[k]] for k in ("seeds", "widths", "depths", "radii", "noise_radii")}
-    au.experiments.check_notebook_params(**lists, n_points=kw["n_points"], max_epochs=kw["max_epochs"],
+    au.notebook.check_notebook_params(**lists, n_points=kw["n_points"], max_epochs=kw["max_epochs"],
                                          variants=[["relu", kw["variant_width"]]])
 
 

@@ -1,10 +1,12 @@
-"""Every command the README shows works as written.
+"""Every command the README and docs/*.md show works as written.
 
-The commands are the lines of its ```bash blocks and its inline `...` spans that start with ``make``, ``papermill``
-or ``python`` (after any ``VAR=value`` assignments) and give the tool an argument (a bare `make` names the tool).
-Each is either in :data:`RUN`, and run here as written, or in :data:`NOT_RUN` with the reason it is not, and then
-checked without running it (:func:`syntax_check`). A command the README gains that is in neither table, or an entry
-of either table that the README no longer shows, fails :func:`test_every_command_is_run_or_has_a_reason`.
+The commands are the lines of their ```bash blocks and their inline `...` spans that start with ``make``,
+``papermill`` or ``python`` (after any ``VAR=value`` assignments) and give the tool an argument (a bare `make` names
+the tool). Each is either in :data:`RUN`, and run here as written, or in :data:`NOT_RUN` with the reason it is not,
+and then checked without running it (:func:`syntax_check`). A command the documents gain that is in neither table,
+or an entry of either table that no document shows any longer, fails
+:func:`test_every_command_is_run_or_has_a_reason`. The commands of ``tools/`` are spelled as modules run from the
+work tree's root, ``python -m tools.<command>`` (:func:`test_tools_commands_are_spelled_as_modules`).
 
 Commands run in a scratch work tree (the checkout's files linked, ``tools/`` copied, since its scripts find the work
 tree from their own path and write ``build/`` there; no ``.git``, so ``make setup`` leaves the checkout's git
@@ -33,7 +35,7 @@ RUN: dict[str, bool] = {
     "make figures NB=02_linear_region": True,
     'papermill notebooks/02_linear_region.ipynb 02.ipynb -p preset smoke -p n_points "[2]"': True,
     "papermill --help-notebook notebooks/02_linear_region.ipynb": False,
-    "python tools/paper_cells.py --list": False,
+    "python -m tools.paper_cells --list": False,
 }
 
 # not run here, with the reason; each is still checked by syntax_check
@@ -83,11 +85,11 @@ NOT_RUN: dict[str, str] = {
                        "notebook",
     "make plan-check CALIBRATE=1": "as make plan-check, and calibrates the machine again (up to two minutes)",
     "make plan-check PRESET=smoke": "cold runs and plan passes of every notebook at smoke: several minutes",
-    "python tools/run_notebooks.py --cold": "every notebook at the default preset on an empty cache: hours",
+    "python -m tools.run_notebooks --cold": "every notebook at the default preset on an empty cache: hours",
     "make paper-cells [CELL=09-wide]": "the paper-scale cells: hours each (a synopsis: checked with CELL set)",
     "make refresh-outputs NB=<stem>": "rewrites a notebook of the checkout in place (<stem>: checked with "
                                       "02_linear_region)",
-    'python tools/new_notebook.py 14_my_figure "What it shows (source)"':
+    'python -m tools.new_notebook 14_my_figure "What it shows (source)"':
         "writes notebooks/14_my_figure.ipynb and its test into the checkout; tests/test_new_notebook.py runs it "
         "into a scratch folder",
     "papermill --help-notebook notebooks/14_my_figure.ipynb": "reads the notebook the step before it creates; the "
@@ -107,9 +109,24 @@ ASSIGNMENT = re.compile(f"^{VARIABLE}")
 COMMAND = re.compile(rf"^(?:{VARIABLE}\S*\s+)*(?:make|papermill|python)\s+\S")
 
 
+def documents() -> list[Path]:
+    """The documents whose commands are checked: the README, then docs/*.md."""
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
+def doc_commands() -> dict[str, list[str]]:
+    """Every command of :func:`documents` -> the documents that show it (paths from the root)."""
+    where: dict[str, list[str]] = {}
+    for path in documents():
+        for cmd in dict.fromkeys(readme_commands(path.read_text())):
+            where.setdefault(cmd, []).append(str(path.relative_to(ROOT)))
+    return where
+
+
 def readme_commands(text: str | None = None) -> list[str]:
-    """The commands of the README (``text``), whitespace collapsed, in order: each line of a ```bash block (a
-    comment after ``#`` dropped, ``\\`` continuations joined) and each inline span matching :data:`COMMAND`."""
+    """The commands of a document's ``text`` (default: the README), whitespace collapsed, in order: each line of a
+    ```bash block (a comment after ``#`` dropped, ``\\`` continuations joined) and each inline span matching
+    :data:`COMMAND`."""
     text = (ROOT / "README.md").read_text() if text is None else text
     out = []
     for lang, body in FENCE.findall(text):
@@ -131,13 +148,17 @@ def _split(cmd: str) -> tuple[dict[str, str], list[str]]:
 
 def syntax_check(cmd: str) -> tuple[dict[str, str], list[str]]:
     """(environment, argv) that check ``cmd`` without running it, its placeholders filled in: make's dry run (the
-    target exists and its recipe expands), a Python script's compilation (nothing written), or a tool's ``--help``
+    target exists and its recipe expands), the compilation of a Python script or of the module that ``python -m``
+    runs, found from the work tree's root as ``-m`` finds it (nothing run, nothing written), or a tool's ``--help``
     (papermill and dask handle it before anything runs)."""
     for k, v in PLACEHOLDERS.items():
         cmd = cmd.replace(k, v)
     env, words = _split(OPTIONAL.sub(r"\1", cmd))
     if words[0] == "make":
         return env, ["make", "-n", *words[1:]]
+    if words[:2] == ["python", "-m"]:
+        return env, [sys.executable, "-c", "import importlib.util, sys; p = importlib.util.find_spec(sys.argv[1])"
+                     ".origin; compile(open(p).read(), p, 'exec')", words[2]]
     if words[0] == "python":
         return env, [sys.executable, "-c", "import sys; compile(open(sys.argv[1]).read(), sys.argv[1], 'exec')",
                      words[1]]
@@ -171,19 +192,24 @@ def _run(argv: list[str], cwd: Path, env: dict[str, str], timeout: int) -> None:
 
 
 def test_every_command_is_run_or_has_a_reason():
-    found = set(readme_commands())
+    found = doc_commands()
     assert not set(RUN) & set(NOT_RUN), "a command is both run and not run"
-    unlisted = sorted(found - set(RUN) - set(NOT_RUN))
-    assert not unlisted, f"README commands neither in RUN nor in NOT_RUN (with the reason): {unlisted}"
-    gone = sorted((set(RUN) | set(NOT_RUN)) - found)
-    assert not gone, f"commands listed here that the README no longer shows: {gone}"
+    unlisted = {c: found[c] for c in sorted(set(found) - set(RUN) - set(NOT_RUN))}
+    assert not unlisted, f"commands (-> where) neither in RUN nor in NOT_RUN (with the reason): {unlisted}"
+    gone = sorted((set(RUN) | set(NOT_RUN)) - set(found))
+    assert not gone, f"commands listed here that neither the README nor docs/*.md shows any longer: {gone}"
+
+
+def test_tools_commands_are_spelled_as_modules():
+    old = {c: where for c, where in doc_commands().items() if re.search(r"(^|\s)python\s+(\./)?tools/", c)}
+    assert not old, f"spell these `python -m tools.<command>` (run from the work tree's root): {old}"
 
 
 def test_commands_are_found_in_blocks_and_spans():
     text = ("```bash\nmake figures   # note\n# only a comment\nA=1 make \\\n  plan\n```\n"
-            "```python\nx = 1  # `make lab`\n```\nSee `make test` and `make`, `python\n  tools/x.py --cold`, "
+            "```python\nx = 1  # `make lab`\n```\nSee `make test` and `make`, `python -m\n  tools.x --cold`, "
             "`OMP_NUM_THREADS=4 make figures`, `NB=1`, `papermill -p preset smoke`.\n")
-    assert readme_commands(text) == ["make figures", "A=1 make plan", "make test", "python tools/x.py --cold",
+    assert readme_commands(text) == ["make figures", "A=1 make plan", "make test", "python -m tools.x --cold",
                                      "OMP_NUM_THREADS=4 make figures", "papermill -p preset smoke"]
 
 

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from attractor_utils import recovery
+from attractor_utils import classify_attractors, recovery
 
 
 class Snap(torch.nn.Module):
@@ -83,3 +83,53 @@ def test_sequence_recovery_on_an_exact_cycle():
     assert per["recovered"].all() and per["reached_from_noise"].all()
     with pytest.raises(ValueError):
         recovery.sequence_recovery(Cyc(P), P, 3)
+
+
+def test_recovery_tables_count_stored_and_spurious_limits():
+    g = torch.Generator().manual_seed(1)
+    P = torch.rand(5, 12, generator=g, dtype=torch.float64)
+    spurious = torch.full((1, 12), 0.5, dtype=torch.float64)  # an attractor that is no stored image
+    f = Snap(torch.cat([P, spurious]))
+    test = (P + 0.02 * torch.randn(5, 12, generator=g, dtype=torch.float64)).clamp(0, 1)
+    res = {"final_loss": 1e-9, "epochs": 12, "converged": True}
+    stores = [("set A", f, P, (3, 4), test, res), ("set B", f, P[:3], (3, 4), None, dict(res, converged=False))]
+    summary, curve, limits = recovery.recovery_tables(
+        stores, width=8, depth=2, activation="relu", seed=0, noise_levels=[0.0, 0.1], mask_levels=[0.0, 0.5],
+        n_starts=20, gauss_std=0.3, iter_tol=1e-10, match_tol=1e-3)
+    assert list(summary.columns) == [
+        "data_source", "start", "n_images", "width", "depth", "activation", "seed", "final_loss", "epochs", "converged",
+        "n_attractors", "n_borderline", "n_borderline_any", "n_iterative_fixed_points", "n_starts", "n_settled",
+        "n_to_training", "n_spurious_limits", "n_spurious_attractors", "n_distinct_spurious",
+        "n_distinct_training_reached"]
+    # the set without test images searches from noise only
+    assert summary.start.tolist() == ["test images", "uniform noise", "gaussian noise", "uniform noise",
+                                      "gaussian noise"]
+    assert summary.n_images.tolist() == [5, 5, 5, 3, 3] and summary.converged.tolist() == [True] * 3 + [False] * 2
+    # every stored image of the Snap map is an attractor (and the classification agrees)
+    for label, _, X, _, _, _ in stores:
+        cls = classify_attractors(f, X, iter_tol=1e-10, fixed_point_tol=1e-3)
+        row = summary[summary.data_source == label].iloc[0]
+        assert row.n_attractors == cls.is_attractor.sum() == len(X)
+        assert row.n_iterative_fixed_points == cls.is_iterative_fixed_point.sum()
+    assert (summary.n_to_training + summary.n_spurious_limits == summary.n_settled).all()
+    assert (summary.n_settled <= summary.n_starts).all()
+    assert (summary.n_spurious_attractors <= summary.n_spurious_limits).all()
+    assert (summary.n_distinct_spurious <= summary.n_spurious_limits).all()
+    # spurious limits: the point 0.5, and for set B also the two images of the map that B does not store
+    assert summary.n_distinct_spurious.iloc[:3].max() == 1 and summary.n_distinct_spurious.iloc[3:].max() <= 3
+    assert (summary.n_spurious_attractors == summary.n_spurious_limits).all() and summary.n_spurious_limits.sum() > 0
+    assert summary.n_distinct_training_reached.iloc[0] == 5  # each test image returns to its own stored image
+    # curves: one row per set x corruption x level; no corruption: iteration and 1-NN both recover all
+    assert len(curve) == 2 * 4 and list(curve.columns)[-1] == "data_source"
+    zero = curve[curve.level == 0]
+    np.testing.assert_allclose(zero.recovery_iteration, 1.0)
+    np.testing.assert_allclose(zero.recovery_1nn, 1.0)
+    # limits: one row per start, in the summary's order
+    assert len(limits) == summary.n_starts.sum() and limits.data_source.tolist() == ["set A"] * 45 + ["set B"] * 40
+    meta = recovery.training_outcomes(summary)
+    assert meta.data_source.tolist() == ["set A", "set B"] and list(meta.columns) == list(summary.columns[:14]
+                                                                                           .drop("start"))
+    tidy = recovery.recovery_tidy(curve, summary)
+    assert len(tidy) == len(curve) + len(summary)
+    assert tidy.measure.tolist() == ["recovery"] * len(curve) + ["spurious_search"] * len(summary)
+    assert tidy[tidy.measure == "recovery"].n_attractors.tolist() == [5] * 4 + [3] * 4

@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 @pytest.mark.notebook
 def test_report_from_the_smoke_outputs(run_notebook, tmp_path):
     from tools.build_report import build
-    from tools.scorecard import write_scorecard
+    from tools.lib.scorecard import write_scorecard
 
     stems = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     executed, figures = tmp_path / "executed", tmp_path / "figures"

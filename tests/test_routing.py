@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 import attractor_utils as au
-from attractor_utils import plotting
+from attractor_utils import outputs
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -27,15 +27,15 @@ def base(monkeypatch, tmp_path):
     monkeypatch.setenv("ATTRACTOR_FIGURES", str(tmp_path / "figs"))
     monkeypatch.delenv("ATTRACTOR_PRESET_OVERRIDE", raising=False)
     yield tmp_path / "figs"
-    plotting.set_output_dir(None)
+    outputs.set_output_dir(None)
 
 
 def _setup_07(preset: str, namespace: dict | None = None, **overrides) -> Path:
-    ns = dict(plotting.notebook_parameters(plotting.committed_notebook("07_basins_2d")))
+    ns = dict(outputs.notebook_parameters(outputs.committed_notebook("07_basins_2d")))
     ns.update(namespace or {})
     kw = {"seeds": ns["seeds"], "grid": ns["grid"], **overrides}
     au.setup_notebook(preset, TABLE_07, notebook="07_basins_2d", namespace=ns, **kw)
-    return plotting.figures_dir()
+    return outputs.figures_dir()
 
 
 def test_the_committed_settings_write_the_preset_folder(base):
@@ -61,30 +61,30 @@ def test_an_override_or_an_edited_literal_writes_a_variant_folder_named_for_it(b
 
 
 def test_a_run_that_cannot_be_checked_never_writes_the_preset_folder(base):
-    plotting.set_output_dir(None)
-    assert plotting.figures_dir() == base / "variants" / plotting.UNCHECKED  # savefig without setup_notebook
+    outputs.set_output_dir(None)
+    assert outputs.figures_dir() == base / "variants" / outputs.UNCHECKED  # savefig without setup_notebook
     au.setup_notebook("default", TABLE_07, seeds=None, grid=None, namespace={})  # not from a notebook cell
-    assert plotting.figures_dir() == base / "variants" / plotting.UNIDENTIFIED
+    assert outputs.figures_dir() == base / "variants" / outputs.UNIDENTIFIED
 
 
 def test_slugs_are_readable_deterministic_and_distinct():
-    assert plotting.variant_slug("09_width_depth_mnist", {"widths": [1024], "depths": [4, 6]}) == \
+    assert outputs.variant_slug("09_width_depth_mnist", {"widths": [1024], "depths": [4, 6]}) == \
         "09_width_depth_mnist--widths=1024--depths=4,6"
-    assert plotting.variant_slug("03_x", {"skip": [[100000, 20]]}) == "03_x--skip=100000+20"
-    odd = [plotting.variant_slug("01_x", {"lr": {"a b": 1}}), plotting.variant_slug("01_x", {"lr": {"a/b": 1}})]
+    assert outputs.variant_slug("03_x", {"skip": [[100000, 20]]}) == "03_x--skip=100000+20"
+    odd = [outputs.variant_slug("01_x", {"lr": {"a b": 1}}), outputs.variant_slug("01_x", {"lr": {"a/b": 1}})]
     assert odd[0] != odd[1] and all("/" not in s and " " not in s for s in odd)  # lossy names get a digest
-    long = plotting.variant_slug("06_x", {"widths": list(range(100))})
-    assert len(long) <= 150 and long == plotting.variant_slug("06_x", {"widths": list(range(100))})
+    long = outputs.variant_slug("06_x", {"widths": list(range(100))})
+    assert len(long) <= 150 and long == outputs.variant_slug("06_x", {"widths": list(range(100))})
 
 
 @pytest.mark.parametrize("stem", NOTEBOOKS)
 def test_every_notebook_is_found_by_its_set_up_cell_and_has_literal_parameters(stem):
-    nb = plotting.committed_notebook(stem)
-    params = plotting.notebook_parameters(nb)  # raises, naming it, on a parameter that is not a literal
+    nb = outputs.committed_notebook(stem)
+    params = outputs.notebook_parameters(nb)  # raises, naming it, on a parameter that is not a literal
     assert params.get("preset") == "default"
     setup = next(c for c in nb["cells"] if c["cell_type"] == "code" and "setup_notebook(" in "".join(c["source"]))
-    assert plotting.find_notebook("".join(setup["source"])) == (stem, True)
-    assert plotting.find_notebook("".join(setup["source"]) + "\nx = 1") == (None, False)  # an edited set-up cell
+    assert outputs.find_notebook("".join(setup["source"])) == (stem, True)
+    assert outputs.find_notebook("".join(setup["source"]) + "\nx = 1") == (None, False)  # an edited set-up cell
 
 
 # --- the notebooks themselves, run as a user would ---------------------------------------------------------------
@@ -94,7 +94,7 @@ def _execute(nb, env: dict, unset: tuple | list = ()) -> nbformat.NotebookNode:
     notebooks/, as make figures runs it)."""
     from nbclient import NotebookClient
 
-    from tools.run_notebooks import KERNEL_ENV, kernel_config
+    from tools.lib.kernel import KERNEL_ENV, kernel_config
 
     old = dict(os.environ)
     for k in ("ATTRACTOR_PRESET_OVERRIDE", *unset):
@@ -182,7 +182,7 @@ def test_scoped_environ_restores_every_variable_it_touched_even_on_an_error(monk
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-    from tools.run_notebooks import scoped_environ
+    from tools.lib.kernel import scoped_environ
 
     monkeypatch.setenv("ATTRACTOR_T_KEEP", "old")
     monkeypatch.setenv("ATTRACTOR_T_GONE", "there")

@@ -152,7 +152,7 @@ def test_config_carries_the_schedule_into_training():
     c = au.make_config(data="sphere", n=3, dim=6, width=16, depth=1, activation="tanh", lr=1e-2, max_epochs=40,
                        schedule="cosine", lr_min=1e-4, keep_best=True, loss_threshold=1e-12)
     assert c["schedule"] == "cosine" and c["keep_best"] is True
-    assert au.caching.config_key(c) != au.caching.config_key({**c, "schedule": "constant"})
+    assert au.config_key(c) != au.config_key({**c, "schedule": "constant"})
     assert not math.isnan(c["lr_min"])
 
 

@@ -1,4 +1,4 @@
-"""The scorecard's paper-scale column and cost column (tools/scorecard.py) on constructed claims tables: a paper cell
+"""The scorecard's paper-scale column and cost column (tools/lib/scorecard.py) on constructed claims tables: a paper cell
 that has none of the runs a claim needs leaves that claim "not run", and a cell's cost is its training run's time."""
 import json
 import sys
@@ -9,8 +9,8 @@ import pandas as pd
 from attractor_utils import claims
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tools.figure_index import record  # noqa: E402
-from tools.scorecard import write_scorecard  # noqa: E402
+from tools.lib.records import record  # noqa: E402
+from tools.lib.scorecard import write_scorecard  # noqa: E402
 
 HOST = "Test CPU, 2 cores, torch 2.13.0"
 

@@ -4,6 +4,7 @@ import pytest
 import torch
 
 import attractor_utils as au
+from attractor_utils.core import spectra
 from attractor_utils.core.models import MLPAutoencoder
 
 
@@ -123,7 +124,7 @@ def test_bad_method_and_shape():
 
 def test_spectral_radius_below_the_iterative_size_is_the_full_route_bit_for_bit():
     """`au.spectral_radius(model, X)` for m < ITERATIVE_MIN_SIZE: exactly the numbers of the full decomposition."""
-    m = MLPAutoencoder(64, au.spectra.ITERATIVE_MIN_SIZE - 1, 2, activation="relu", seed=0)
+    m = MLPAutoencoder(64, spectra.ITERATIVE_MIN_SIZE - 1, 2, activation="relu", seed=0)
     x = torch.rand(5, 64)
     assert torch.equal(au.spectral_radius(m, x), au.jacobian_eigenvalues(m, x).abs().amax(-1))
     assert torch.equal(au.spectral_radius(m, x, method="dense"), au.spectral_radius(m, x, method="shortcut"))

@@ -16,7 +16,8 @@ import pytest
 import torch
 
 import attractor_utils as au
-from attractor_utils import spectra as S
+from attractor_utils.core import arnoldi, attractors
+from attractor_utils.core import spectra as S
 from attractor_utils.core.models import MLPAutoencoder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,7 +134,7 @@ def test_radius_at_the_threshold_falls_back_to_the_full_decomposition(radius):
 def test_classify_attractors_verdicts_equal_at_the_thresholds(thr, tol):
     """Radii at every value where a verdict flips (eig_threshold - eig_tol, eig_threshold +- BORDERLINE_RADIUS, 1),
     +- 1e-9, and clear of them: classify_attractors gives the full route's table, and falls back where it must."""
-    br = au.attractors.BORDERLINE_RADIUS
+    br = attractors.BORDERLINE_RADIUS
     flips = (thr - tol, thr - br, thr + br, 1.0)
     for radius in [f + s for f in flips for s in (-1e-9, 1e-9)] + [0.5, thr - tol - 0.01]:
         net = linear_net(with_spectrum([radius], 100, 0.4, seed=2))
@@ -177,7 +178,8 @@ def test_the_acceptance_rule_on_hand_made_factorisations():
     (residual <= ARNOLDI_RTOL, rule 1), and so must every Ritz value whose modulus plus residual reaches within
     ARNOLDI_GAP of the top (rule 2), however far below the top its modulus is."""
     def ok(H):
-        theta, accepted, res = S._ritz_check(H, torch.ones(1, dtype=torch.float64), 1, S.ARNOLDI_RTOL, S.ARNOLDI_GAP)
+        theta, accepted, res = arnoldi._ritz_check(H, torch.ones(1, dtype=torch.float64), 1, S.ARNOLDI_RTOL,
+                                                   S.ARNOLDI_GAP)
         assert theta[0, 0] == pytest.approx(1.0)
         return bool(accepted[0])
 
@@ -321,7 +323,7 @@ def test_same_seed_same_numbers():
 
 def test_margin_constants_agree():
     """spectral_radius's default margin is classify_attractors's rule around 1."""
-    assert S.EXACT_MARGIN == pytest.approx(au.attractors.BORDERLINE_RADIUS + au.attractors.EXACT_SAFETY)
+    assert S.EXACT_MARGIN == pytest.approx(attractors.BORDERLINE_RADIUS + attractors.EXACT_SAFETY)
 
 
 # ---------------------------------------------------------------- the notebooks' smoke configurations

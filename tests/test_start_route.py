@@ -22,7 +22,7 @@ def test_make_figures_and_a_lab_run_give_the_same_tables(tmp_path):
     import papermill as pm
     from nbclient import NotebookClient
 
-    from tools.run_notebooks import KERNEL_ENV, kernel_config, scoped_environ
+    from tools.lib.kernel import KERNEL_ENV, kernel_config, scoped_environ
 
     # make figures: papermill, -p preset, the Makefile's exports
     make_env = {"ATTRACTOR_FIGURES": str(tmp_path / "make"), "ATTRACTOR_CACHE": str(tmp_path / "make-cache"),

@@ -1,5 +1,5 @@
-"""Sweeps on a real local Dask cluster (two worker processes) and on joblib processes: a worker killed
-mid-run and a driver killed mid-sweep lose no run and do none twice."""
+"""Sweeps on a real local Dask cluster (two worker processes) and in-process: a worker killed mid-run and a driver
+killed mid-sweep lose no run and do none twice."""
 import os
 import signal
 import subprocess
@@ -14,7 +14,7 @@ import pytest
 
 import attractor_utils as au
 from attractor_utils.runs.caching import Cache, config_key
-from attractor_utils.runs.experiments import train_batch
+from attractor_utils.runs.run import train_batch
 
 pytestmark = pytest.mark.slow
 
@@ -81,8 +81,8 @@ def test_dask_sweep_survives_a_killed_worker(tmp_path):
 
 
 def test_killed_sweep_resumes_where_it_stopped(tmp_path):
-    """Kill the whole driver (joblib process pool) mid-sweep, run the sweep again: only the missing runs
-    are trained, and each run is completed exactly once over both attempts."""
+    """Kill the whole driver mid-sweep, run the sweep again: only the missing runs are trained, and each run is
+    completed exactly once over both attempts."""
     log = tmp_path / "log"
     log.mkdir()
     script = textwrap.dedent(f"""
@@ -107,7 +107,7 @@ def test_killed_sweep_resumes_where_it_stopped(tmp_path):
     assert 2 <= len(before) < len(cfgs)
     df = au.sweep(cfgs, fn=lambda b, cache, device=None, progress=False: logged_train(b, cache, device, progress,
                                                                                      log=log),
-                  cache=cache, backend="processes", n_jobs=2, progress=False)
+                  cache=cache, backend="local", progress=False)
     assert len(df) == 6
     for c in cfgs:
         assert c in cache and _count(log, "done", c) == 1

@@ -146,7 +146,7 @@ def test_extracted_cifar_batch_is_checked_before_unpickling(tmp_path, monkeypatc
     import hashlib
     import tarfile
 
-    from attractor_utils import data as D
+    from attractor_utils.data import images as D
 
     D.write_cifar_like_archive(tmp_path / "a.tar.gz", n_per_batch=4)
     with tarfile.open(tmp_path / "a.tar.gz") as tar:

@@ -139,8 +139,8 @@ def test_ensemble_and_lone_runs_agree_at_the_epoch_budget(max_epochs):
 
 def test_progress_bar_ends_full_when_a_run_converges_early(monkeypatch):
     """A bar closed below its total reads as interrupted; a converged run ends it full (every bar goes through
-    training.progress_hook)."""
-    from attractor_utils.core import training
+    core.progress.progress_hook, read at every call)."""
+    from attractor_utils.core import progress
 
     closed = []
 
@@ -160,7 +160,7 @@ def test_progress_bar_ends_full_when_a_run_converges_early(monkeypatch):
         def close(self):
             closed.append((self.n, self.total))
 
-    monkeypatch.setattr(training, "progress_hook", lambda total, desc: Bar(total))
+    monkeypatch.setattr(progress, "progress_hook", lambda total, desc: Bar(total))
     X = au.sphere_points(2, 4, 1.0, seed=0)
     tr = au.train(MLPAutoencoder(4, 16, 1, activation="tanh", seed=0), X, optimizer="adam", lr=1e-2,
                   loss_threshold=1e-3, max_epochs=5000, progress=True)
@@ -230,11 +230,26 @@ def test_train_ensemble_takes_trains_settings_with_its_defaults():
     """train_ensemble's settings are train's keywords: same defaults, unknown names refused by name."""
     import inspect
 
-    from attractor_utils.core.training import _train_settings  # the helper under test, in its own module
+    from attractor_utils.core.training import train_settings
 
     defaults = {n: p.default for n, p in inspect.signature(au.train).parameters.items()
                 if p.kind is p.KEYWORD_ONLY and n != "callback"}
-    assert _train_settings({}) == defaults and _train_settings({"lr": 0.5})["lr"] == 0.5
+    assert train_settings({}) == defaults and train_settings({"lr": 0.5})["lr"] == 0.5
     ens = MLPEnsemble.from_seeds([0], dim=5, width=8, depth=1, activation="tanh")
     with pytest.raises(TypeError, match=r"\['lr_typo'\]; accepted: \['optimizer', 'lr'"):
         au.train_ensemble(ens, au.sphere_points(3, 5, 1.0, seed=0), lr_typo=1e-3)
+
+
+def test_settings_come_back_checked_and_in_canonical_types():
+    """core.optim.check_train_settings (through training.train_settings): numpy and 0-d torch scalars as Python
+    numbers and bools; a bad value is refused by name."""
+    from attractor_utils.core.training import train_settings
+
+    o = train_settings({"lr": np.float32(0.5), "max_epochs": np.int64(7), "keep_best": np.bool_(True),
+                        "plateau_factor": torch.tensor(0.25)})
+    assert type(o["lr"]) is float and type(o["max_epochs"]) is int and o["keep_best"] is True
+    assert type(o["plateau_factor"]) is float and o["plateau_factor"] == 0.25
+    for bad, word in [({"lr": -1.0}, "lr"), ({"lr_min": 1.0, "lr": 0.1}, "lr_min"), ({"schedule": "step"}, "schedule"),
+                      ({"optimizer": "sgd"}, "optimizer"), ({"check_every": 0}, "check_every")]:
+        with pytest.raises(ValueError, match=word):
+            train_settings(bad)

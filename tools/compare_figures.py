@@ -1,8 +1,8 @@
 """Compare freshly computed result tables with reference ones, within stated tolerances (``make compare``).
 
-    python tools/compare_figures.py                      # figures/*.csv against the committed ones (git HEAD)
-    python tools/compare_figures.py NEW_DIR REF_DIR      # two folders of CSVs
-    python tools/compare_figures.py --rev HEAD~3 --common-columns   # against an earlier commit's tables,
+    python -m tools.compare_figures                      # figures/*.csv against the committed ones (git HEAD)
+    python -m tools.compare_figures NEW_DIR REF_DIR      # two folders of CSVs
+    python -m tools.compare_figures --rev HEAD~3 --common-columns   # against an earlier commit's tables,
                                                          # on the columns both have (a column was added since)
 
 Rules, per column: text and booleans must be equal; integer counts (names starting with ``n_``) must be equal,
@@ -20,14 +20,12 @@ from __future__ import annotations
 import argparse
 import io
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-from attractor_utils.compare import ATTRACTOR_COUNTS, compare_tables  # noqa: E402,F401 (make compare's rule)
+from attractor_utils.compare import compare_tables  # make compare's rule, in the library
+from tools.lib.paths import ROOT
 
 
 def _committed(name: str, rev: str = "HEAD") -> pd.DataFrame | None:
@@ -36,7 +34,8 @@ def _committed(name: str, rev: str = "HEAD") -> pd.DataFrame | None:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(prog="python -m tools.compare_figures", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("new", nargs="?", type=Path, default=ROOT / "figures")
     ap.add_argument("ref", nargs="?", type=Path, help="folder of reference CSVs (default: the committed figures/)")
     ap.add_argument("--rtol", type=float, default=1e-3)

@@ -1,7 +1,10 @@
 """The git filter that keeps notebook runs out of git: what git stores of a notebook is its committed form.
 
     python tools/nbclean.py notebooks/02_linear_region.ipynb < working.ipynb > clean.ipynb   # the clean filter
-    python tools/nbclean.py --stamp notebooks/02_linear_region.ipynb                        # after make refresh-outputs
+    python -m tools.nbclean --stamp notebooks/02_linear_region.ipynb                        # after make refresh-outputs
+
+It imports nothing of the project, so git (the filter) and JupyterLab (tools/jupyter_server_config.py) run it by its
+path as well as ``python -m tools.nbclean``.
 
 ``make setup`` installs it for ``notebooks/*.ipynb`` (``.gitattributes``; ``git config filter.nbclean.clean``), so
 running a notebook in JupyterLab and saving it leaves ``git status`` clean. The committed form of a notebook:
@@ -119,7 +122,7 @@ def dumps(nb: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m tools.nbclean", description=__doc__.split("\n\n")[0])
     ap.add_argument("path", help="the notebook's path relative to the repository root (git's %%f)")
     ap.add_argument("--stamp", action="store_true",
                     help="record the hash of the file's checked outputs: they are the expected smoke outputs")

@@ -1,6 +1,6 @@
 """Start a new figure: a notebook that follows the house conventions, and its test.
 
-    python tools/new_notebook.py 14_my_figure "What the figure shows (source)"
+    python -m tools.new_notebook 14_my_figure "What the figure shows (source)"
 
 writes ``notebooks/14_my_figure.ipynb`` and ``tests/test_nb_14_my_figure.py`` (refuses to overwrite). The notebook
 has one ``parameters`` cell of literals with a ``preset``, a setup cell that resolves the presets through
@@ -12,13 +12,14 @@ NB=14_my_figure``, ``make test``. See README.md, "Adding a figure".
 """
 from __future__ import annotations
 
+import argparse
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.lib.kernel import KERNELSPEC
+from tools.lib.paths import ROOT
 
 PARAMETERS = '''preset = "default"   # smoke | default | paper
 seeds = None         # initialisation seeds; None: the preset's
@@ -40,8 +41,8 @@ cfg = au.setup_notebook(preset, {
     "paper":   {"seeds": list(range(10)), "widths": [100, 1000, 10000]},
 }, seeds=seeds, widths=widths)'''
 
-TRAIN = '''configs = [au.experiments.sphere_config(n=5, dim=dim, radius=radius, seed=s, width=w, activation=activation,
-                                        loss_threshold=loss_threshold, max_epochs=max_epochs)
+TRAIN = '''configs = [au.sphere_config(n=5, dim=dim, radius=radius, seed=s, width=w, activation=activation,
+                            loss_threshold=loss_threshold, max_epochs=max_epochs)
            for w in cfg["widths"] for s in cfg["seeds"]]
 runs = au.train_runs(configs)   # cached in .cache/: a re-run does not retrain'''
 
@@ -66,8 +67,8 @@ ax.set_ylabel("training points that are attractors")
 ax.set_title("{title}")
 _ = au.savefig(fig, "{stem}")'''
 
-CLAIMS = '''# the source's claims, measured (computed from the table above, never typed): write a function in
-# attractor_utils/analyses/claims.py that returns au.claims.claim(...) rows from `df`, then
+CLAIMS = '''# the source's claims, measured (computed from the table above, never typed): write a function in the module
+# of its source under attractor_utils/analyses/claims/ that returns au.claims.claim(...) rows from `df`, then
 # _ = au.claims.save_claims(au.claims.my_claims(df), "{stem}_claims")'''
 
 TEST = '''"""Notebook {stem} at the smoke preset: its CSV has one row per run and consistent counts."""
@@ -109,7 +110,7 @@ def make(stem: str, title: str, root: Path = ROOT) -> tuple[Path, Path]:
     for i, c in enumerate(cells):
         c["id"] = f"cell-{i:02d}"
     nb = nbformat.v4.new_notebook(cells=cells, metadata={
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+        "kernelspec": dict(KERNELSPEC),
         "language_info": {"name": "python"}})
     nbformat.validate(nb)
     nb_path.write_text(nbformat.writes(nb, version=4) + "\n")
@@ -117,8 +118,16 @@ def make(stem: str, title: str, root: Path = ROOT) -> tuple[Path, Path]:
     return nb_path, test_path
 
 
-if __name__ == "__main__":
-    if len(sys.argv) != 3:
-        raise SystemExit(__doc__)
-    for p in make(sys.argv[1], sys.argv[2]):
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tools.new_notebook", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("stem", help="NN_lowercase_words, e.g. 14_my_figure")
+    ap.add_argument("title", help="what the figure shows (source): the notebook's heading")
+    a = ap.parse_args(argv)
+    for p in make(a.stem, a.title):
         print(f"wrote {p.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -8,6 +8,7 @@ notebook's metadata, so git's notebook filter (tools/nbclean.py) stores them rat
 """
 from __future__ import annotations
 
+import argparse
 import subprocess
 import sys
 import tempfile
@@ -16,10 +17,12 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
-ROOT = Path(__file__).resolve().parent.parent
+from tools.lib.kernel import KERNELSPEC, kernel_config, scoped_environ
+from tools.lib.paths import ROOT, select_notebooks
 
 
 def refresh(path: Path) -> None:
+    """Re-execute the notebook ``path`` in place at the smoke preset and keep only its checked outputs, stamped."""
     nb = nbformat.read(path, as_version=4)
     for c in nb.cells:
         tags = c.get("metadata", {}).get("tags", [])
@@ -30,30 +33,30 @@ def refresh(path: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         env = {"ATTRACTOR_PRESET_OVERRIDE": "smoke", "ATTRACTOR_FIGURES": f"{tmp}/fig",
                "ATTRACTOR_CACHE": f"{tmp}/cache", "MPLBACKEND": "Agg"}
-        sys.path.insert(0, str(ROOT))
-        from tools.run_notebooks import kernel_config, scoped_environ  # IPC sockets: no "running over TCP" warning
-
-        with scoped_environ(env):
+        with scoped_environ(env):  # the kernel on IPC sockets: no "running over TCP" warning
             NotebookClient(nb, kernel_name="python3", timeout=1200, config=kernel_config(Path(tmp)),
                            resources={"metadata": {"path": str(path.parent)}}).execute()
     nb.metadata.pop("papermill", None)
-    nb.metadata["kernelspec"] = {"display_name": "Python 3 (attractor-lab)", "language": "python", "name": "python3"}
+    nb.metadata["kernelspec"] = dict(KERNELSPEC)
     nbformat.write(nb, path)
     subprocess.run([sys.executable, "-m", "nbstripout", "--keep-count", "--keep-id", str(path)], check=True)
     # these checked outputs are the expected ones: git's notebook filter (tools/nbclean.py) stores them
-    subprocess.run([sys.executable, str(ROOT / "tools" / "nbclean.py"), "--stamp", str(path.relative_to(ROOT))],
+    subprocess.run([sys.executable, "-m", "tools.nbclean", "--stamp", str(path.relative_to(ROOT))], cwd=ROOT,
                    check=True)
 
 
-def main(argv: list[str]) -> int:
-    nbs = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    if argv:
-        nbs = [p for p in nbs if p.stem in set(argv)]
-    for p in nbs:
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tools.refresh_outputs", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("notebooks", nargs="*", help="stems (default: every notebook)")
+    names = set(ap.parse_args(argv).notebooks)
+    for p in select_notebooks():
+        if names and p.stem not in names:
+            continue
         print(f"refreshing {p.name}", flush=True)
         refresh(p)
     return 0
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main())

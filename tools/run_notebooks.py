@@ -6,19 +6,18 @@ to ``build/executed/<preset>/``, with its figures inline (the kernels draw with 
 sockets, so they print no transport warning. Figures and CSVs go to ``figures/`` for the default preset and to
 ``figures/<preset>/`` otherwise (``$ATTRACTOR_FIGURES`` replaces ``figures/``), for a notebook whose parameters are as
 committed (``au.setup_notebook`` routes any other run to ``variants/``). The wall time of each notebook is recorded in
-``timings.json`` there (cold, warm or mixed: see tools/figure_index.py) and the index ``README.md`` is rewritten.
+``timings.json`` there (cold, warm or mixed: see tools/lib/records.py) and the index ``README.md`` is rewritten.
 ``--cold`` runs every notebook on an empty cache of its own (its entries join the run cache afterwards), so each time
 is that of one cold run.
 
 While a notebook runs, one line shows its training progress (runs trained, the current run's epoch and loss, read from
 the status file its kernel writes, ``$ATTRACTOR_PROGRESS``) and an ETA from its plan (``make plan``); the closing
-summary gives each notebook's planned and actual time (tools/progress_view.py). ``--cluster`` (``CLUSTER=``) trains
+summary gives each notebook's planned and actual time (tools/lib/progress.py). ``--cluster`` (``CLUSTER=``) trains
 every notebook's runs on a Dask cluster: a scheduler address, or ``local:N`` started here for the whole run.
 """
 from __future__ import annotations
 
 import argparse
-import contextlib
 import fcntl
 import json
 import os
@@ -28,69 +27,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def _cache_entries() -> int:
-    """Finished entries in the run cache (to tell a cold run from a re-run that reuses trained models)."""
-    base = Path(os.environ.get("ATTRACTOR_CACHE", ROOT / ".cache"))
-    return sum(1 for _ in base.glob("**/result.json")) if base.is_dir() else 0
-
-
-# what the kernels run with: the inline backend (the executed notebooks carry their figures, for the report and for
-# JupyterLab; the Makefile's MPLBACKEND=Agg would hide them)
-KERNEL_ENV = {"MPLBACKEND": "module://matplotlib_inline.backend_inline"}
-
-
-@contextlib.contextmanager
-def scoped_environ(set_: dict[str, str] | None = None, unset=()):
-    """Set the variables ``set_`` and remove those named in ``unset`` for the duration of a ``with`` block (the
-    kernels a block starts inherit them); on leaving, every variable touched is restored to its old value or removed.
-
-    >>> import os
-    >>> with scoped_environ({"ATTRACTOR_DOCTEST": "1"}):
-    ...     os.environ["ATTRACTOR_DOCTEST"]
-    '1'
-    >>> "ATTRACTOR_DOCTEST" in os.environ
-    False
-    """
-    set_ = dict(set_ or {})
-    old = {k: os.environ.get(k) for k in [*set_, *unset]}
-    try:
-        for k in unset:
-            os.environ.pop(k, None)
-        os.environ.update(set_)
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
-
-
-def kernel_config(sockets: Path):
-    """papermill/nbclient configuration: the kernel talks over IPC sockets in the private folder ``sockets`` (no
-    TCP port, so ipykernel prints no "running over TCP without encryption" warning)."""
-    from traitlets.config import Config
-
-    return Config({"KernelManager": {"transport": "ipc", "ip": str(Path(sockets) / "kernel")}})
-
-
-def _merge_cache(src: Path, dest: Path) -> int:
-    """Move every entry of the cache folder ``src`` into ``dest`` (an entry already there is kept); returns how many
-    moved."""
-    moved = 0
-    for res in sorted(src.glob("**/result.json")):
-        rel = res.parent.relative_to(src)
-        target = dest / rel
-        if target.exists():
-            continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(res.parent), str(target))
-        moved += 1
-    return moved
+from tools.lib.caches import cache_entries, merge_cache, merge_costs
+from tools.lib.index import write_index
+from tools.lib.kernel import KERNEL_ENV, kernel_config
+from tools.lib.paths import ROOT, figures_folder, select_notebooks
+from tools.lib.progress import Watch, summary
+from tools.lib.projection import planned_for
+from tools.lib.records import output_folder, record
+from tools.lib.scorecard import write_scorecard
 
 
 def setup_cluster(value: str | None) -> int:
@@ -125,7 +69,7 @@ def plan_applies(params: dict) -> bool:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m tools.run_notebooks", description=__doc__)
     ap.add_argument("--preset", default="default", choices=["smoke", "default", "paper"])
     ap.add_argument("notebooks", nargs="*", help="stems or paths (default: every notebooks/NN_*.ipynb)")
     ap.add_argument("--cold", action="store_true",
@@ -151,23 +95,15 @@ def main(argv=None) -> int:
             return 2
     import papermill as pm
 
-    from tools.figure_index import output_folder, record, write_index
-
-    nbs = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-    if args.notebooks:
-        want = {Path(n).stem for n in args.notebooks}
-        unknown = want - {p.stem for p in nbs}
-        if unknown:
-            print(f"unknown notebooks {sorted(unknown)}; available: {[p.stem for p in nbs]}", file=sys.stderr)
-            return 2
-        nbs = [p for p in nbs if p.stem in want]
-    base = Path(os.environ.get("ATTRACTOR_FIGURES") or ROOT / "figures")  # attractor_utils.plotting.preset_dir's rule
-    figdir = base if args.preset == "default" else base / args.preset
+    try:
+        nbs = select_notebooks(args.notebooks)
+    except ValueError as e:
+        print(e, file=sys.stderr)
+        return 2
+    figdir = figures_folder(args.preset)
     figdir.mkdir(parents=True, exist_ok=True)
     os.environ.pop("ATTRACTOR_PRESET_OVERRIDE", None)
     os.environ.update(KERNEL_ENV)
-    from tools.progress_view import Watch, merge_costs, planned_for, summary
-
     try:  # the kernels find the cluster in ATTRACTOR_CLUSTER (attractor_utils/runs/cluster.py)
         workers = setup_cluster(args.cluster)
     except (ValueError, ConnectionError, RuntimeError) as e:
@@ -186,7 +122,7 @@ def main(argv=None) -> int:
         if args.cold:  # an empty cache of its own: the time is that of one cold run
             main_cache.mkdir(parents=True, exist_ok=True)
             os.environ["ATTRACTOR_CACHE"] = tempfile.mkdtemp(prefix=f"cold-{nb.stem}-", dir=main_cache)
-        n_before = _cache_entries()
+        n_before = cache_entries()
         plan = None
         if not plan_applies(params):
             print("    plan: none for these --param settings (`make plan` projects the whole preset); progress "
@@ -218,11 +154,11 @@ def main(argv=None) -> int:
             continue
         finally:
             dt = time.perf_counter() - t0
-            n_new = _cache_entries() - n_before
+            n_new = cache_entries() - n_before
             row.update(seconds=dt, trained=watch.runs_trained, failed=nb.stem in failed)
             if args.cold:
                 cold_cache = Path(os.environ["ATTRACTOR_CACHE"])
-                _merge_cache(cold_cache, main_cache)
+                merge_cache(cold_cache, main_cache)
                 merge_costs(cold_cache, main_cache)
                 shutil.rmtree(cold_cache, ignore_errors=True)
                 if cache_env is None:
@@ -245,8 +181,6 @@ def main(argv=None) -> int:
             if dest == figdir:
                 write_index(figdir, timings)
     shutil.rmtree(sockets, ignore_errors=True)
-    from tools.scorecard import write_scorecard
-
     card = write_scorecard(figdir)
     print(summary(rows))
     print(f"figures and CSVs: {figdir}\nexecuted notebooks: {out}\nindex: {figdir / 'README.md'}"

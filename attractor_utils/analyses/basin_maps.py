@@ -54,7 +54,7 @@ def planar_cycles(n_cycles: int = 4, cycle_len: int = 4, radius: float = 0.35, s
     """``n_cycles`` cycles of ``cycle_len`` points each: regular polygons of ``radius`` around centres
     on a circle of radius ``spread``, traversed counter-clockwise (cycle j's rotation offset by
     ``phase * j``). Rows are grouped by cycle, element order = cycle order (the convention of
-    :func:`attractor_utils.runs.data.cycle_next_index`). Returns float64 (n_cycles*cycle_len, 2)."""
+    :func:`attractor_utils.data.cycle_next_index`). Returns float64 (n_cycles*cycle_len, 2)."""
     out = []
     for j in range(n_cycles):
         ang = 2 * np.pi * j / n_cycles + np.pi / n_cycles

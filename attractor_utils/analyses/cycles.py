@@ -1,7 +1,7 @@
 """Sequence encoders (PNAS Fig. 4): data laid out as cycles, the next-element targets, Proposition 2
 per starting element, and which stored cycle an iteration from noise falls onto.
 
-Layout convention (as :func:`experiments.make_data` with ``task="sequence"``): ``X`` (n, dim) holds
+Layout convention (as :func:`attractor_utils.data.make_data` with ``task="sequence"``): ``X`` (n, dim) holds
 ``n / L`` cycles of length ``L`` one after the other; element ``i`` of a cycle maps to element
 ``(i + 1) mod L`` of the same cycle.
 """
@@ -14,7 +14,7 @@ from torch import Tensor
 
 from ..core.dynamics import nearest, orbit
 from ..core.spectra import cycle_spectral_radius
-from ..runs.data import check_cycle_len, cycle_ids, cycle_next_index, cycle_targets  # the layout, kept here for au.cycles.*
+from ..data.points import check_cycle_len, cycle_ids, cycle_next_index, cycle_targets  # the layout, kept here for au.cycles.*
 
 __all__ = ["cycle_next_index", "cycle_targets", "cycle_ids", "element_cycle_radii", "noise_cycle_recovery",
            "orbit_tail"]

@@ -12,7 +12,7 @@ import torch
 from ..core import validate as V
 from torch import Tensor
 
-from ..runs.data import sphere_points
+from ..data.points import sphere_points
 from ..core.dynamics import iterate, nearest
 
 __all__ = ["fixed_norm_noise", "BasinResult", "basin_success"]

@@ -8,17 +8,19 @@ training image, which is also the nearest training image to the limit.
 """
 from __future__ import annotations
 
-from typing import Mapping
+import warnings
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import Tensor
 
+from ..core.attractors import classify_attractors, summarize_attractors
 from ..core.dynamics import distinct_points, iterate, nearest, orbit
 from ..core.spectra import cycle_spectral_radius, spectral_radius
 from ..core.models import as_input
-from ..runs.data import check_cycle_len, cycle_next_index
+from ..data.points import check_cycle_len, cycle_next_index
 from .cycles import orbit_tail
 
 __all__ = [
@@ -31,6 +33,9 @@ __all__ = [
     "search_limits",
     "count_distinct",
     "sequence_recovery",
+    "recovery_tables",
+    "training_outcomes",
+    "recovery_tidy",
 ]
 
 CORRUPTIONS = ("gaussian", "mask")
@@ -177,7 +182,7 @@ def sequence_recovery(model, X: Tensor, cycle_len: int, *, laps: int = 3, match_
 
     ``X`` (n, dim) holds the training examples in cycle order: cycle c is ``X[c*L:(c+1)*L]`` with
     ``f(x_i) ~ x_{i+1}`` wrapping around inside the cycle (``L = cycle_len``, as in
-    :func:`~attractor_utils.experiments.make_data`).
+    :func:`~attractor_utils.data.make_data`).
 
     Per cycle: ``cycle_spectral_radius`` (Prop. 2: of the product of the Jacobians around the cycle,
     evaluated at the training examples), ``max_one_step_error`` (max_i ||f(x_i) - x_{i+1}||), and the
@@ -224,3 +229,76 @@ def sequence_recovery(model, X: Tensor, cycle_len: int, *, laps: int = 3, match_
             hit = idx[dist < match_tol]
             per["reached_from_noise"][np.unique(hit)] = True
     return pd.DataFrame(rows), per
+
+
+def recovery_tables(stores: Sequence[tuple], *, width: int, depth: int, activation: str, seed: int = 0,
+                    noise_levels: Sequence[float], mask_levels: Sequence[float], n_starts: int,
+                    gauss_std: float = 0.5, max_steps: int = 1000, iter_tol: float = 1e-5,
+                    match_tol: float = 0.5) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Recovery of corrupted stored images and the spurious-limit search of notebook 12, per stored image set.
+
+    ``stores``: tuples ``(label, model, X, image_shape, test, result)``: ``X`` (n, dim) the stored images,
+    ``test`` (m, dim) held-out images or None, ``result`` the training outcome (final_loss, epochs, converged);
+    ``width``, ``depth``, ``activation``, ``seed`` label the rows. Per set: :func:`classify_attractors`
+    (``fixed_point_tol=match_tol``), :func:`recovery_curve` for Gaussian noise over ``noise_levels`` and masking
+    over ``mask_levels`` (seed ``seed``), and :func:`search_limits` from the test images, ``n_starts`` uniform-noise
+    (seed ``seed + 1``) and ``n_starts`` Gaussian N(0.5, ``gauss_std``^2) starts (seed ``seed + 2``).
+    Returns:
+
+    - ``summary``, one row per (set, start kind): ``data_source``, ``start``, ``n_images``, ``width``, ``depth``,
+      ``activation``, ``seed``, ``final_loss``, ``epochs``, ``converged``, ``n_attractors``, ``n_borderline``,
+      ``n_borderline_any``, ``n_iterative_fixed_points`` (iterations that settle at their own image:
+      ``n_true_fixed_points`` of :func:`summarize_attractors`), ``n_starts``,
+      ``n_settled``, ``n_to_training``, ``n_spurious_limits``, ``n_spurious_attractors``, ``n_distinct_spurious``
+      (limits merged within ``match_tol``), ``n_distinct_training_reached``;
+    - ``curve``: the :func:`recovery_curve` rows plus ``data_source``;
+    - ``limits``: the :func:`search_limits` rows (one per start) plus ``data_source``.
+    """
+    rows, curves, limits = [], [], []
+    for label, model, X, _shape, test, res in stores:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            cls = classify_attractors(model, X, max_steps=max_steps, iter_tol=iter_tol, fixed_point_tol=match_tol)
+            sm = summarize_attractors(cls)
+            for kind, levels in (("gaussian", noise_levels), ("mask", mask_levels)):
+                cur = recovery_curve(model, X, kind, levels, seed=seed, max_steps=max_steps, iter_tol=iter_tol,
+                                     match_tol=match_tol)
+                curves.append(cur.assign(data_source=label))
+            starts = {"uniform noise": random_starts("uniform", n_starts, X.shape[1], seed=seed + 1),
+                      "gaussian noise": random_starts("gaussian", n_starts, X.shape[1], seed=seed + 2, std=gauss_std)}
+            if test is not None:
+                starts = {"test images": test, **starts}
+            sp, lim = search_limits(model, X, starts, max_steps=max_steps, iter_tol=iter_tol, match_tol=match_tol)
+        sp = sp.assign(data_source=label)
+        limits.append(sp)
+        for src, g in sp.groupby("source", sort=False):
+            m = (g.converged & ~g.is_training).to_numpy(copy=True)
+            rows.append({"data_source": label, "start": src, "n_images": X.shape[0], "width": width,
+                         "depth": depth, "activation": activation, "seed": seed, "final_loss": res["final_loss"],
+                         "epochs": res["epochs"], "converged": res["converged"], "n_attractors": sm["n_attractors"],
+                         "n_borderline": sm["n_borderline"], "n_borderline_any": sm["n_borderline_any"],
+                         "n_iterative_fixed_points": sm["n_true_fixed_points"], "n_starts": len(g),
+                         "n_settled": int(g.converged.sum()), "n_to_training": int(g.is_training.sum()),
+                         "n_spurious_limits": int(m.sum()), "n_spurious_attractors": int(g.spurious_attractor.sum()),
+                         "n_distinct_spurious": count_distinct(lim[torch.as_tensor(g.index.to_numpy(copy=True))][m],
+                                                               match_tol),
+                         "n_distinct_training_reached": int(g[g.is_training].nearest_index.nunique())})
+    return pd.DataFrame(rows), pd.concat(curves, ignore_index=True), pd.concat(limits, ignore_index=True)
+
+
+_OUTCOME_COLUMNS = ["data_source", "n_images", "width", "depth", "activation", "seed", "final_loss", "epochs",
+                    "converged", "n_attractors", "n_borderline", "n_borderline_any", "n_iterative_fixed_points"]
+
+
+def training_outcomes(summary: pd.DataFrame) -> pd.DataFrame:
+    """One row per image set of a :func:`recovery_tables` summary: ``data_source``, its training outcome and
+    attractor counts (``n_images`` ... ``n_iterative_fixed_points``, the summary's columns before ``n_starts``)."""
+    return summary.drop_duplicates("data_source")[_OUTCOME_COLUMNS]
+
+
+def recovery_tidy(curve: pd.DataFrame, summary: pd.DataFrame) -> pd.DataFrame:
+    """The tables of :func:`recovery_tables` as one: the recovery rates (one row per set x corruption x level,
+    ``measure="recovery"``, with the :func:`training_outcomes` columns) followed by the spurious search (one row
+    per set x start kind, ``measure="spurious_search"``)."""
+    return pd.concat([curve.assign(measure="recovery").merge(training_outcomes(summary), on="data_source"),
+                      summary.assign(measure="spurious_search")], ignore_index=True)

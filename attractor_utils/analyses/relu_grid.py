@@ -15,7 +15,9 @@ import pandas as pd
 import torch
 
 from ..core.attractors import classify_attractors, summarize_attractors
-from ..runs.experiments import Run, data_source, make_config
+from ..data.registry import data_source
+from ..runs.config import make_config
+from ..runs.run import Run
 from .homogeneity import eigenvalue_nearest_one, homogeneity_residual
 
 __all__ = ["grid_configs", "analyse_run"]

@@ -13,8 +13,12 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..runs.experiments import FLOW_TOL, Run, make_config, train_runs
+from ..core.flow import FLOW_TOL
+from ..runs.config import make_config
+from ..runs.run import Run
+from ..runs.sweep import train_runs
 from ..core.spectra import spectral_radius
+from ..outputs import save_csv, savefig
 
 __all__ = ["top_eigenvalue", "mean_top_eigenvalue", "step_size_study", "halving_check", "plot_step_study",
            "step_size_figure"]
@@ -152,8 +156,6 @@ def step_size_figure(study: pd.DataFrame, halving: pd.DataFrame | None, name: st
     hollow triangles at the bottom edge, named in the legend). Returns the figure."""
     import matplotlib.pyplot as plt
     from matplotlib.ticker import LogLocator, NullFormatter
-
-    from ..plotting import save_csv, savefig
 
     if halving is None:
         fig, ax = plt.subplots(figsize=(6, 4.8), layout="constrained")

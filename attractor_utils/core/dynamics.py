@@ -6,10 +6,12 @@ from typing import Callable
 
 import numpy as np
 import torch
+from scipy.sparse.csgraph import connected_components
+from torch import Tensor
 
 from . import validate as V
 from .models import as_input
-from torch import Tensor
+from .progress import progress_bar
 
 __all__ = ["IterationResult", "distinct_points", "iterate", "nearest", "orbit"]
 
@@ -47,7 +49,8 @@ def iterate(
 
     Converged points are dropped from the batch at each step, so only live points cost work. For an
     ensemble give ``x0`` of shape (K, n, dim); points then stay in place and are masked instead.
-    The norm is Euclidean over the last axis, in the units of the data.
+    The norm is Euclidean over the last axis, in the units of the data. ``progress``: a text bar over the steps
+    (:func:`attractor_utils.core.progress.progress_bar`).
 
     >>> import torch
     >>> it = iterate(lambda x: 0.5 * x, torch.ones(2, 3), max_steps=100, tol=1e-6)  # a contraction to 0
@@ -79,9 +82,7 @@ def iterate(
     live = torch.arange(n, device=x.device)
     bar = None
     if progress:
-        from tqdm.auto import tqdm
-
-        bar = tqdm(total=max_steps, desc="iterate", leave=False)
+        bar = progress_bar(max_steps, "iterate")
     for step in range(1, max_steps + 1):
         if live.numel() == 0:
             break
@@ -163,8 +164,6 @@ def distinct_points(points, tol: float) -> tuple[np.ndarray, np.ndarray]:
     >>> reps.tolist(), counts.tolist()
     ([[0.0, 0.0], [1.0, 0.0]], [3, 1])
     """
-    from scipy.sparse.csgraph import connected_components
-
     P = points.detach() if isinstance(points, Tensor) else torch.as_tensor(np.asarray(points, dtype=np.float64))
     P = P.to(torch.float64).cpu()
     P = P.reshape(-1, P.shape[-1] if P.dim() > 1 else 2)

@@ -28,6 +28,7 @@ from torch import Tensor, nn
 
 from . import validate as V
 from .models import MLPEnsemble
+from .progress import finish_progress, progress_bar
 
 __all__ = ["flow_train", "FLOW_FIELDS", "FLOW_TOL"]
 
@@ -111,8 +112,6 @@ def flow_train(model: nn.Module, X: Tensor, Y: Tensor, loss_fn, *, loss_threshol
     h_min = h * min_step_frac
     bar = None
     if progress:
-        from .training import progress_bar
-
         bar = progress_bar(max_epochs, f"train flow x{K}" if ens else "train flow")
     while active.any() and evals + 3 <= max_epochs:
         ha = torch.where(active, h, torch.zeros_like(h)).to(dev)
@@ -161,8 +160,6 @@ def flow_train(model: nn.Module, X: Tensor, Y: Tensor, loss_fn, *, loss_threshol
             if active.any():
                 bar.set_postfix(active=int(active.sum()), loss=f"{float(L[active].max()):.2e}", refresh=False)
     if bar is not None:
-        from .training import finish_progress
-
         finish_progress(bar, evals, bool(converged.all()))
     with torch.no_grad():
         for p, t in zip(params, theta):

@@ -24,6 +24,8 @@ __all__ = [
     "MLPEnsemble",
     "default_device",
     "as_input",
+    "as_training_data",
+    "n_params",
 ]
 
 
@@ -351,3 +353,30 @@ class MLPEnsemble(nn.Module):
 
     def members(self) -> list[MLPAutoencoder]:
         return [self.member(k) for k in range(self.K)]
+
+
+def as_training_data(model: nn.Module, X: Tensor, Y: Tensor | None) -> tuple[Tensor, Tensor]:
+    """Inputs ``X`` and targets ``Y`` (``None``: ``X`` itself) checked as points for ``model`` and put on its device
+    and dtype: (n, dim), or also (K, n, dim) for an :class:`MLPEnsemble`; ``Y`` of the shape of ``X``."""
+    dim = getattr(model, "dim", None)
+    ok_dims = (2, 3) if isinstance(model, MLPEnsemble) else (2,)
+    X = V.points("X", X, dim, ok_dims)
+    if Y is None:
+        Y = X
+    else:
+        Y = V.points("Y", Y, dim, ok_dims)
+        if Y.shape != X.shape:
+            raise ValueError(f"Y has shape {tuple(Y.shape)}; expected the shape of X, {tuple(X.shape)}")
+    return as_input(model, X), as_input(model, Y)
+
+
+def n_params(dim: int, width: int, depth: int = 1, bias: bool = True) -> int:
+    """Number of parameters of ``MLPAutoencoder(dim, width, depth, bias=bias)`` (of each ensemble member): the
+    weights ``2 dim width + (depth - 1) width^2``, and with ``bias`` one bias per hidden unit and output,
+    ``depth width + dim``. ``bias=False`` counts the weights alone, the size the batching and the cost model use.
+
+    >>> n_params(3, 4, 2), n_params(3, 4, 2, bias=False)
+    (51, 40)
+    """
+    weights = dim * width * 2 + (depth - 1) * width ** 2
+    return weights + depth * width + dim if bias else weights

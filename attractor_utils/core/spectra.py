@@ -1,29 +1,26 @@
-"""Eigenvalues of the input-output Jacobian, for attractors (Prop. 1) and limit cycles (Prop. 2).
-
-For an MLP ``R^d -> R^w -> ... -> R^w -> R^d`` the Jacobian is ``J = A B`` with ``A = W_out`` (d x w)
-and ``B = D_L W_L ... D_1 W_in`` (w x d). Its nonzero eigenvalues are those of the
-``min(d, w)``-sized matrix (``B A`` when w < d, ``J`` itself otherwise): the *rank shortcut*, computed
-in closed form without autograd. A generic autograd path serves any differentiable map.
-All eigenvalue work runs in float64; results are sorted by modulus, largest first.
+"""The eigenvalues of largest modulus of the Jacobian, for attractors (Prop. 1) and limit cycles (Prop. 2).
 
 A verdict needs only the eigenvalues of largest modulus. :func:`spectral_radius` and :func:`top_eigenvalues`
 get them by a batched Arnoldi iteration (``method="iterative"``, what ``"auto"`` takes for MLPs from
 ``m = min(d, w) >= ITERATIVE_MIN_SIZE``): products of the m x m matrices with vectors, a chain of the layers'
 own matrices applied to all points at once, instead of one O(m^3) eigendecomposition per point. A point whose
 iterative answer is not certain (see :func:`spectral_radius`) gets the full decomposition instead.
+The Jacobians themselves and all their eigenvalues (the rank shortcut, autograd) are in
+:mod:`attractor_utils.core.jacobian`, named here too; the Arnoldi iteration is in :mod:`attractor_utils.core.arnoldi`.
 """
 from __future__ import annotations
 
-import math
-import warnings
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from typing import Sequence
 
 import torch
 from torch import Tensor
 
 from . import validate as V
-from .models import MLPAutoencoder, MLPEnsemble, mlp_forward
+from .arnoldi import ARNOLDI_GAP, ARNOLDI_RTOL, arnoldi_top
+from .jacobian import (METHODS, Model, check_points, is_mlp, jacobian, jacobian_eigenvalues, jvp_operator,
+                       mlp_operator, point_chunks, reduced_jacobian, sort_eigenvalues, with_float64)
+from .models import MLPAutoencoder, MLPEnsemble
 
 __all__ = [
     "sort_eigenvalues",
@@ -42,8 +39,6 @@ __all__ = [
     "ARNOLDI_GAP",
 ]
 
-Model = MLPAutoencoder | MLPEnsemble | Callable[[Tensor], Tensor]
-METHODS = ("auto", "shortcut", "autograd")  # all eigenvalues (jacobian_eigenvalues)
 SPECTRAL_METHODS = ("auto", "dense", "iterative", "shortcut", "autograd")  # the top ones (spectral_radius)
 
 # From this size m = min(dim, width) on, method="auto" takes the iterative route for MLPs: the crossover that
@@ -53,299 +48,7 @@ ITERATIVE_MIN_SIZE = 128
 # An iterative radius this close to a value at which a verdict flips is replaced by the full decomposition's:
 # by default the threshold 1 and 1 +- attractors.BORDERLINE_RADIUS (1e-3), with 1e-3 to spare.
 EXACT_MARGIN = 2e-3
-# Arnoldi acceptance (see spectral_radius): residual of the wanted Ritz pairs relative to the top modulus, and the
-# relative band under the wanted moduli in which every Ritz value must have converged too (in a probe at 784-d,
-# depth 4, widths 512 and 1024, 0.1 instead of 0.01 cost trained nets no more Krylov vectors, nets at
-# initialisation 10 to 15 more; at width 2048 at initialisation, 100 points, median Krylov dimension 172 at 0.1 and
-# 132 at 0.05, 0.02 or 0.01, 12.5 s against 9.7 s at 0.05, radii equal to 3e-12 relative: 0.05 keeps a band 25
-# times the verdicts' margin EXACT_MARGIN).
-ARNOLDI_RTOL = 1e-10
-ARNOLDI_GAP = 0.05
-_FIRST_CHECK = 20  # Krylov dimension of the first convergence check; then x _GROWTH per check
-_GROWTH = 1.3
-_MAX_FRACTION = 0.25  # Krylov dimension budget: max(_MIN_BUDGET, _MAX_FRACTION * m), at most m
-_MIN_BUDGET = 64
-_BASIS_BYTES = 2**28  # points per Arnoldi chunk: the Krylov bases of a chunk fit this many bytes
 _DENSE_BYTES = 2**29  # points per chunk of the full route's fallback: its (b, w, d) intermediates fit this
-_EPS = torch.finfo(torch.float64).eps
-_BREAKDOWN = 1e3 * _EPS  # ||new direction|| / ||M v|| below this: the Krylov space is invariant (exact)
-
-
-def _sort_order(ev: Tensor) -> Tensor:
-    """Permutation (along the last axis) that sorts ``ev`` by modulus (descending), ties by real then imaginary."""
-    idx = torch.arange(ev.shape[-1], device=ev.device).expand(ev.shape).contiguous()
-    for key in (lambda e: -e.imag, lambda e: -e.real, lambda e: -torch.round(e.abs(), decimals=12)):
-        order = torch.argsort(key(torch.gather(ev, -1, idx)), dim=-1, stable=True)  # least significant key first
-        idx = torch.gather(idx, -1, order)
-    return idx
-
-
-def sort_eigenvalues(ev: Tensor) -> Tensor:
-    """Sort along the last axis by modulus (descending), ties by real then imaginary part."""
-    ev = ev.to(torch.complex128)
-    return torch.gather(ev, -1, _sort_order(ev))
-
-
-def _as_float64(model: MLPAutoencoder | MLPEnsemble):
-    Ws = [W.detach().to(torch.float64) for W in model.weights]
-    bs = [None if b is None else b.detach().to(torch.float64) for b in model.bias_list]
-    return Ws, bs
-
-
-def _check_points(model, x: Tensor) -> Tensor:
-    if not isinstance(x, Tensor):
-        x = torch.as_tensor(x)
-    dim = getattr(model, "dim", x.shape[-1])
-    if x.dim() not in (1, 2, 3) or x.shape[-1] != dim:
-        raise ValueError(f"x has shape {tuple(x.shape)}; expected (n, {dim}) (or (K, n, {dim}) for an ensemble)")
-    if x.numel() and not bool(torch.isfinite(x).all()):
-        raise ValueError("x holds NaN or infinite values: the Jacobian there is not defined")
-    return x
-
-
-def _factors(model: MLPAutoencoder | MLPEnsemble, x: Tensor) -> tuple[list[Tensor], list[Tensor]]:
-    """Scaled float64 weights ``S`` ((out, in), or (K, out, in)) and activation derivatives ``Ds`` at ``x``
-    (each (n, w), or (K, n, w)): ``J(x_i) = S_L+1 diag(Ds_L[i]) S_L ... diag(Ds_1[i]) S_1``. ``x``: (n, dim)."""
-    Ws, bs = _as_float64(model)
-    x64 = x.detach().to(device=Ws[0].device, dtype=torch.float64)
-    _, pre = mlp_forward(x64, Ws, bs, model.scales, model.act, return_preacts=True)
-    Ds = [model.act.derivative(z) for z in pre]  # each (..., n, w)
-    S = [W * s for W, s in zip(Ws, model.scales)]  # scaled weights, (out, in) or (K, out, in)
-    return S, Ds
-
-
-def reduced_jacobian(model: MLPAutoencoder | MLPEnsemble, x: Tensor) -> Tensor:
-    """The ``m x m`` matrix (m = min(dim, width)) sharing the Jacobian's nonzero eigenvalues.
-
-    ``x``: (n, dim), or (K, n, dim) for an ensemble. Returns float64 (n, m, m) or (K, n, m, m).
-    When ``dim <= width`` this is the full Jacobian ``J(x)`` itself.
-    """
-    x = _check_points(model, x)
-    squeeze = x.dim() == 1
-    if squeeze:
-        x = x[None]
-    if x.dim() == 3 and model.weights[0].dim() == 2:
-        raise ValueError("x of shape (K, n, dim) needs an MLPEnsemble")
-    S, Ds = _factors(model, x)
-    ens = S[0].dim() == 3
-
-    def lift(M: Tensor) -> Tensor:  # (K, a, b) -> (K, 1, a, b) to broadcast over points
-        return M.unsqueeze(-3) if ens else M
-
-    if model.dim <= model.width:
-        # full Jacobian J = W_out D_L W_L ... D_1 W_in  (n, d, d)
-        M = Ds[0].unsqueeze(-1) * lift(S[0])  # (n, w, d)
-        for D, W in zip(Ds[1:], S[1:-1]):
-            M = D.unsqueeze(-1) * (lift(W) @ M)
-        M = lift(S[-1]) @ M
-    else:
-        # B A = D_L W_L ... D_1 (W_in W_out)  (n, w, w)
-        C = S[0] @ S[-1]  # (w, w) or (K, w, w)
-        M = Ds[0].unsqueeze(-1) * lift(C)
-        for D, W in zip(Ds[1:], S[1:-1]):
-            M = D.unsqueeze(-1) * (lift(W) @ M)
-    return M[0] if squeeze else M
-
-
-def _with_float64(fn, x: Tensor, body: Callable):
-    """``body(fn64, x64)``: ``fn`` with its parameters cast to float64 for the call (restored after), ``x`` in float64
-    on their device."""
-    x64 = x.detach().to(torch.float64)
-    if not isinstance(fn, torch.nn.Module):
-        return body(fn, x64)
-    p0 = next(fn.parameters(), None)
-    orig = p0.dtype if p0 is not None else None
-    fn64 = fn.to(torch.float64)
-    x64 = x64.to(p0.device if p0 is not None else x64.device)
-    try:
-        return body(fn64, x64)
-    finally:
-        if orig is not None:
-            fn.to(orig)
-
-
-def jacobian(fn: Callable[[Tensor], Tensor], x: Tensor) -> Tensor:
-    """Full Jacobians of any differentiable map ``fn: (n, d) -> (n, d)`` by autograd.
-
-    Evaluated in float64 (the map's parameters are cast on the fly when it is an nn.Module).
-    ``x``: (n, d). Returns (n, d, d).
-    """
-    x = torch.as_tensor(x)
-    if x.dim() == 1:
-        x = x[None]
-    return _with_float64(fn, x, lambda fn64, x64: torch.func.vmap(torch.func.jacrev(lambda v: fn64(v[None])[0]))(x64))
-
-
-def _is_mlp(model) -> bool:
-    return isinstance(model, (MLPAutoencoder, MLPEnsemble))
-
-
-def jacobian_eigenvalues(model: Model, x: Tensor, method: str = "auto") -> Tensor:
-    """Eigenvalues of ``J_f(x_i)`` for each row ``x_i`` of ``x``, sorted by modulus (largest first).
-
-    ``method``: "shortcut" (MLPs; rank shortcut), "autograd" (any map; full d x d eig), "auto".
-    Shortcut results have ``min(dim, width)`` entries per point: the remaining ``dim - width``
-    eigenvalues of the rank-``width`` Jacobian are exactly zero. Returns complex128
-    (n, m), or (K, n, m) for an ensemble. All eigenvalues, always by full decompositions: for the few of largest
-    modulus use :func:`top_eigenvalues` or :func:`spectral_radius`.
-    """
-    if method not in METHODS:
-        raise ValueError(f"method={method!r}; accepted values: {list(METHODS)}")
-    x = _check_points(model, x)
-    if method == "auto":
-        method = "shortcut" if _is_mlp(model) else "autograd"
-    if method == "shortcut":
-        if not _is_mlp(model):
-            raise ValueError("method='shortcut' needs an MLPAutoencoder or MLPEnsemble; use method='autograd'")
-        M = reduced_jacobian(model, x)
-    else:
-        if isinstance(model, MLPEnsemble):
-            xs = x if x.dim() == 3 else x.expand(model.K, *x.shape)
-            M = torch.stack([jacobian(model.member(k), xs[k]) for k in range(model.K)])
-        else:
-            M = jacobian(model, x if x.dim() > 1 else x[None])
-            if x.dim() == 1:
-                M = M[0]
-    return sort_eigenvalues(torch.linalg.eigvals(M.detach()))
-
-
-# ---------------------------------------------------------------- the iterative route: batched Arnoldi
-
-Operator = Callable[[Tensor, Tensor], Tensor]  # (v (b, m), idx (b,)) -> M_idx v, float64 (b, m)
-
-
-def _mlp_operator(model: MLPAutoencoder, x: Tensor) -> Operator:
-    """``(v, idx) -> M_i v_i`` for the rank-shortcut matrices ``M_i`` of :func:`reduced_jacobian` at the points
-    ``x[idx]``, without forming them: a chain of the layers' own matrices over the (b, m) block ``v``.
-    ``x``: (n, dim) of a single model."""
-    S, Ds = _factors(model, x)
-    if model.dim > model.width:  # B A = D_L W_L ... D_1 (W_in W_out): w x w
-        Ct = (S[0] @ S[-1]).T.contiguous()
-        hidden = [W.T.contiguous() for W in S[1:-1]]
-
-        def op(v: Tensor, idx: Tensor) -> Tensor:
-            u = Ds[0][idx] * (v @ Ct)
-            for D, Wt in zip(Ds[1:], hidden):
-                u = D[idx] * (u @ Wt)
-            return u
-    else:  # J = W_out D_L W_L ... D_1 W_in: d x d
-        Wt = [W.T.contiguous() for W in S]
-
-        def op(v: Tensor, idx: Tensor) -> Tensor:
-            u = Ds[0][idx] * (v @ Wt[0])
-            for D, W in zip(Ds[1:], Wt[1:-1]):
-                u = D[idx] * (u @ W)
-            return u @ Wt[-1]
-    return op
-
-
-def _jvp_operator(fn: Callable[[Tensor], Tensor], x64: Tensor) -> Operator:
-    """``(v, idx) -> J_fn(x_i) v_i`` by forward-mode autodiff, one point at a time under vmap (``fn`` in float64)."""
-    def one(xi: Tensor, vi: Tensor) -> Tensor:
-        return torch.func.jvp(lambda u: fn(u[None])[0], (xi,), (vi,))[1]
-
-    batched = torch.func.vmap(one)
-
-    def op(v: Tensor, idx: Tensor) -> Tensor:
-        with warnings.catch_warnings():  # torch's forward-mode rules script helpers with the deprecated torch.jit
-            warnings.filterwarnings("ignore", message=".*torch.jit.script.* is deprecated", category=DeprecationWarning)
-            return batched(x64[idx], v).to(torch.float64)
-
-    return op
-
-
-def _checkpoints(m: int, p: int) -> list[int]:
-    """Krylov dimensions at which convergence is checked: from ``_FIRST_CHECK`` up by ``_GROWTH`` to the budget
-    ``max(_MIN_BUDGET, _MAX_FRACTION m)`` (at most m)."""
-    k_max = min(m, max(_MIN_BUDGET, math.ceil(_MAX_FRACTION * m), 2 * p))
-    ks = [min(k_max, max(_FIRST_CHECK, 2 * p))]
-    while ks[-1] < k_max:
-        ks.append(min(k_max, math.ceil(ks[-1] * _GROWTH)))
-    return ks
-
-
-def _ritz_check(H: Tensor, anorm: Tensor, p: int, rtol: float, gap: float) -> tuple[Tensor, Tensor, Tensor]:
-    """Ritz values of the Arnoldi matrices and whether the ``p`` of largest modulus are certain.
-
-    ``H``: (b, k + 1, k) upper Hessenberg; ``anorm``: (b,) the largest ``||M v_j||`` seen (an estimate of
-    ``||M||``). Returns the top ``p`` Ritz values (b, p) complex128 sorted like :func:`sort_eigenvalues`,
-    ``ok`` (b,) bool, and the residual bounds (b, p)."""
-    k = H.shape[-1]
-    theta, Y = torch.linalg.eig(H[:, :k, :k])
-    beta = H[:, k, k - 1].abs()
-    # |h_{k+1,k} e_k^T y|: the residual ||M x - theta x|| of the Ritz pair, plus the rounding of the Arnoldi relation
-    res = beta[:, None] * Y[:, k - 1, :].abs() + k * _EPS * anorm[:, None]
-    order = _sort_order(theta)
-    theta, res = torch.gather(theta, -1, order), torch.gather(res, -1, order)
-    mod = theta.abs()
-    converged = res <= rtol * mod[:, :1]
-    outer = mod + res >= (1 - gap) * mod[:, p - 1 : p]  # every Ritz value that might reach the wanted band
-    ok = (converged | ~outer).all(-1) & torch.isfinite(theta).all(-1) & torch.isfinite(res).all(-1)
-    return theta[:, :p], ok, res[:, :p]
-
-
-def _grown(T: Tensor, rows: int, cols: int | None = None) -> Tensor:
-    """``T`` (b, r, c...) zero-padded to ``rows`` (and ``cols`` on the last axis)."""
-    shape = (T.shape[0], rows) + ((cols,) if cols is not None else tuple(T.shape[2:]))
-    out = T.new_zeros(shape)
-    out[:, : T.shape[1], : T.shape[2]] = T
-    return out
-
-
-def _arnoldi_step(op: Operator, Q: Tensor, H: Tensor, anorm: Tensor, idx: Tensor, j: int) -> Tensor:
-    """Extend the Arnoldi factorisation ``M Q_j = Q_j+1 H_j`` of every active point by one column, in place.
-
-    ``Q``: (b, cap + 1, m) orthonormal rows; ``H``: (b, cap + 1, cap); ``anorm``: (b,) largest ``||M q||`` so far.
-    Returns the updated ``anorm``. A point whose new direction vanishes (the Krylov space is invariant: its Ritz
-    values are exact eigenvalues) gets ``h_{j+2,j+1} = 0`` and a zero vector, which keeps it at that space."""
-    w = op(Q[:, j], idx)
-    an = torch.linalg.vector_norm(w, dim=-1)
-    Qj = Q[:, : j + 1]
-    h = torch.zeros(len(idx), j + 1, dtype=w.dtype, device=w.device)
-    for _ in range(2):  # classical Gram-Schmidt, twice ("twice is enough")
-        c = torch.bmm(w.unsqueeze(1), Qj.transpose(1, 2)).squeeze(1)  # (b, j + 1)
-        w = w - torch.bmm(c.unsqueeze(1), Qj).squeeze(1)
-        h = h + c
-    beta = torch.linalg.vector_norm(w, dim=-1)
-    invariant = beta <= _BREAKDOWN * an  # also M q = 0
-    beta = torch.where(invariant, torch.zeros_like(beta), beta)
-    H[:, : j + 1, j] = h
-    H[:, j + 1, j] = beta
-    Q[:, j + 1] = torch.where(invariant[:, None], torch.zeros_like(w), w / beta.clamp_min(1e-300)[:, None])
-    return torch.maximum(anorm, an)
-
-
-def _arnoldi_top(op: Operator, v0: Tensor, p: int, rtol: float, gap: float) -> tuple[Tensor, Tensor, Tensor]:
-    """The ``p`` eigenvalues of largest modulus of ``b`` operators at once, by Arnoldi iteration with two passes of
-    classical Gram-Schmidt, without restarts, checked at the Krylov dimensions of :func:`_checkpoints`; accepted
-    points leave the batch at each check.
-
-    ``v0``: (b, m) float64 start vectors. Returns the values (b, p) complex128 (zero where not accepted),
-    ``accepted`` (b,) bool, and the Krylov dimension at acceptance (b,) int64 (0 where not accepted)."""
-    b, m = v0.shape
-    checks = _checkpoints(m, p)
-    values = torch.zeros(b, p, dtype=torch.complex128, device=v0.device)
-    accepted = torch.zeros(b, dtype=torch.bool, device=v0.device)
-    kdim = torch.zeros(b, dtype=torch.int64, device=v0.device)
-    idx = torch.arange(b, device=v0.device)  # the points still iterating
-    Q = (v0 / torch.linalg.vector_norm(v0, dim=-1, keepdim=True)).unsqueeze(1)  # (b, 1, m) orthonormal rows
-    H = v0.new_zeros(b, 1, 0)
-    anorm = v0.new_zeros(b)
-    j = 0
-    for k in checks:
-        Q, H = _grown(Q, k + 1), _grown(H, k + 1, k)  # room up to this check only: most points stop early
-        while j < k:
-            anorm = _arnoldi_step(op, Q, H, anorm, idx, j)
-            j += 1
-        theta, ok, _ = _ritz_check(H, anorm, p, rtol, gap)
-        values[idx[ok]] = theta[ok]
-        accepted[idx[ok]] = True
-        kdim[idx[ok]] = k
-        keep = ~ok
-        if not bool(keep.any()):
-            break
-        idx, Q, H, anorm = idx[keep], Q[keep], H[keep], anorm[keep]
-    return values, accepted, kdim
 
 
 def _start_vectors(shape: tuple[int, ...], seed: int, device) -> Tensor:
@@ -354,35 +57,23 @@ def _start_vectors(shape: tuple[int, ...], seed: int, device) -> Tensor:
     return torch.randn(*shape, generator=g, dtype=torch.float64).to(device)
 
 
-def _chunks(n: int, per: int) -> list[slice]:
-    per = max(1, per)
-    return [slice(i, min(n, i + per)) for i in range(0, n, per)]
-
-
 def _iterative(model, x: Tensor, v0: Tensor, p: int, rtol: float, gap: float) -> tuple[Tensor, Tensor, Tensor]:
-    """Arnoldi on one model (an MLP's rank-shortcut operator, or any map's Jacobian by jvp), in chunks of points
-    whose Krylov bases fit ``_BASIS_BYTES``. ``x``: (n, dim); ``v0``: (n, m). Returns :func:`_arnoldi_top`'s."""
-    n, m = v0.shape
-    per = _BASIS_BYTES // (8 * m * (_checkpoints(m, p)[-1] + 1))
-
-    def run(op: Operator) -> tuple[Tensor, Tensor, Tensor]:
-        parts = [_arnoldi_top(lambda v, i, s=sl.start: op(v, i + s), v0[sl], p, rtol, gap) for sl in _chunks(n, per)]
-        return tuple(torch.cat(t) for t in zip(*parts))  # type: ignore[return-value]
-
-    if _is_mlp(model):
-        return run(_mlp_operator(model, x))
-    return _with_float64(model, x, lambda fn64, x64: run(_jvp_operator(fn64, x64)))
+    """Arnoldi on one model (an MLP's rank-shortcut operator, or any map's Jacobian by jvp). ``x``: (n, dim);
+    ``v0``: (n, m). Returns :func:`~attractor_utils.core.arnoldi.arnoldi_top`'s."""
+    if is_mlp(model):
+        return arnoldi_top(mlp_operator(model, x), v0, p, rtol, gap)
+    return with_float64(model, x, lambda fn64, x64: arnoldi_top(jvp_operator(fn64, x64), v0, p, rtol, gap))
 
 
 def _dense_top(model, x: Tensor, p: int) -> Tensor:
     """The ``p`` eigenvalues of largest modulus by full decompositions (the rank shortcut for an MLP, autograd
     otherwise), in chunks of points whose intermediates fit ``_DENSE_BYTES``. ``x``: (b, dim) -> (b, p)."""
-    if _is_mlp(model):
+    if is_mlp(model):
         per = _DENSE_BYTES // (8 * model.width * max(model.dim, model.width))
         method = "shortcut"
     else:
         per, method = _DENSE_BYTES // (8 * x.shape[-1] ** 2 * 4), "autograd"
-    return torch.cat([jacobian_eigenvalues(model, x[sl], method=method)[:, :p] for sl in _chunks(len(x), per)])
+    return torch.cat([jacobian_eigenvalues(model, x[sl], method=method)[:, :p] for sl in point_chunks(len(x), per)])
 
 
 @dataclass(frozen=True)
@@ -411,12 +102,12 @@ class SpectralReport:
 
 def _size(model, x: Tensor) -> int:
     """Size m of the matrices the routes decompose: min(dim, width) for an MLP, the input dimension otherwise."""
-    return min(model.dim, model.width) if _is_mlp(model) else x.shape[-1]
+    return min(model.dim, model.width) if is_mlp(model) else x.shape[-1]
 
 
 def _route(model, method: str, m: int) -> str:
     method = V.choice("method", method, SPECTRAL_METHODS)
-    mlp = _is_mlp(model)
+    mlp = is_mlp(model)
     if method == "auto":
         return ("iterative" if m >= ITERATIVE_MIN_SIZE else "shortcut") if mlp else "autograd"
     if method == "dense":
@@ -456,7 +147,7 @@ def _top(model, x: Tensor, p: int, method: str, seed: int, near: Sequence[float]
     """The engine of :func:`top_eigenvalues` and :func:`spectral_radius`: the top ``p`` eigenvalues (..., n, p) by
     the route ``method`` resolves to; on the iterative route, the full decomposition for every point that Arnoldi
     does not certify or whose radius lies within ``margin`` of a value in ``near``."""
-    x = _check_points(model, x)
+    x = check_points(model, x)
     squeeze = x.dim() == 1
     if squeeze:
         x = x[None]
@@ -587,7 +278,7 @@ def cycle_spectral_radius(model: Model, sequence: Tensor, method: str = "auto") 
     ``J(x_n) ... J(x_1)`` is evaluated at the given points; its spectrum does not depend on the
     starting element (cyclic invariance). MLPs use the rank shortcut ``(B_n A) ... (B_1 A)``.
     """
-    sequence = _check_points(model, sequence)
+    sequence = check_points(model, sequence)
     if sequence.dim() != 2:
         raise ValueError(f"sequence has shape {tuple(sequence.shape)}; expected (n, dim)")
     if method == "auto":

@@ -25,71 +25,13 @@ import torch
 from torch import Tensor, nn
 
 from . import validate as V
-from .flow import FLOW_TOL
-from .losses import LOSSES, fused_loss, loss_fn
-from .models import MLPEnsemble, as_input
+from .flow import FLOW_TOL, flow_train
+from .losses import fused_loss, loss_fn
+from .models import MLPEnsemble, as_training_data
+from .optim import check_train_settings, make_optimizer, make_schedule, restore_state, set_lr, snapshot_state
+from .progress import finish_progress, progress_bar
 
-__all__ = ["OPTIMIZERS", "LOSSES", "SCHEDULES", "TrainResult", "LRSchedule", "make_optimizer", "train",
-           "train_ensemble", "TrainingDiverged"]
-
-OPTIMIZERS = ("gd", "gd+momentum", "gd+momentum+wd", "rmsprop", "adam", "flow")
-SCHEDULES = ("constant", "cosine", "plateau")
-
-
-class LRSchedule:
-    """Per-member learning rates, one value per member for each optimizer step.
-
-    ``kind``: "constant"; "cosine": ``lr_min + (lr - lr_min) (1 + cos(pi e / max_epochs)) / 2`` for the
-    update of epoch ``e`` (torch's ``CosineAnnealingLR(T_max=max_epochs, eta_min=lr_min)``); "plateau":
-    torch's ``ReduceLROnPlateau(mode="min", factor, patience, threshold=plateau_threshold, threshold_mode="rel",
-    min_lr=lr_min)`` fed the loss of every epoch, kept separately for each of ``K`` members.
-    Use: ``lrs = sched.lrs(epoch)`` before the step of ``epoch``; ``sched.observe(losses)`` after it.
-    """
-
-    def __init__(self, kind: str, lr: float, max_epochs: int, K: int = 1, *, lr_min: float = 0.0,
-                 patience: int = 200, factor: float = 0.5, threshold: float = 1e-4):
-        self.kind = V.choice("schedule", kind, SCHEDULES)
-        self.lr0 = V.real("lr", lr, 0, lo_open=True)
-        self.T = max(V.integer("max_epochs", max_epochs, 0), 1)
-        K = V.integer("K", K, 1)
-        self.lr_min = _lr_min(lr_min, self.lr0)
-        self.patience = V.integer("patience", patience, 0)
-        self.factor = V.real("factor", factor, 0, 1, lo_open=True, hi_open=True)
-        self.threshold = V.real("threshold", threshold, 0, 1, hi_open=True)
-        self.current = np.full(K, self.lr0)
-        self.best = np.full(K, np.inf)
-        self.bad = np.zeros(K, int)
-
-    def lrs(self, epoch: int) -> np.ndarray:
-        """(K,) learning rates for the optimizer step of ``epoch`` (0-based)."""
-        if self.kind == "cosine":
-            v = self.lr_min + (self.lr0 - self.lr_min) * (1 + math.cos(math.pi * min(epoch, self.T) / self.T)) / 2
-            self.current[:] = v
-        return self.current.copy()
-
-    def observe(self, losses, active=None) -> None:
-        """Feed each member's loss of this epoch (plateau only; ``active`` masks frozen members)."""
-        if self.kind != "plateau":
-            return
-        losses = np.atleast_1d(np.asarray(losses, float))
-        act = np.ones_like(self.bad, bool) if active is None else np.asarray(active, bool)
-        better = act & (losses < self.best * (1 - self.threshold))
-        self.best[better] = losses[better]
-        self.bad[better] = 0
-        self.bad[act & ~better] += 1
-        cut = act & (self.bad > self.patience)
-        new = np.maximum(self.current * self.factor, self.lr_min)
-        apply = cut & (self.current - new > 1e-8)  # torch's eps: smaller cuts are ignored
-        self.current[apply] = new[apply]
-        self.bad[cut] = 0
-
-
-def _lr_min(lr_min, lr: float) -> float:
-    """``lr_min`` as a float in ``[0, lr]``."""
-    lr_min = V.real("lr_min", lr_min, 0)
-    if lr_min > lr:
-        raise ValueError(f"lr_min={lr_min!r}: must be <= lr={lr!r}; accepted values: numbers in [0, lr]")
-    return lr_min
+__all__ = ["TrainResult", "TrainingDiverged", "train", "train_ensemble", "train_settings"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -112,138 +54,15 @@ class TrainResult:
         return f"TrainResult({state}, epochs={self.epochs}, final_loss={self.final_loss:.3e})"
 
 
-def make_optimizer(params, optimizer: str = "adam", lr: float = 1e-3, momentum: float = 0.9,
-                   weight_decay: float = 5e-4, device: torch.device | None = None) -> torch.optim.Optimizer:
-    """Build one of :data:`OPTIMIZERS` (fused/foreach kernels where torch offers them).
-
-    ``weight_decay`` is used only by "gd+momentum+wd"; ``momentum`` by the momentum variants.
-    """
-    params = list(params)
-    if optimizer not in OPTIMIZERS:
-        raise ValueError(f"optimizer={optimizer!r}; accepted values: {list(OPTIMIZERS)}")
-    if optimizer == "flow":
-        raise ValueError("optimizer='flow' is an integrator, not a torch optimizer: use train(..., optimizer='flow')")
-    lr = V.real("lr", lr, 0, lo_open=True)
-    momentum = V.real("momentum", momentum, 0, 1, hi_open=True)
-    weight_decay = V.real("weight_decay", weight_decay, 0)
-    fast = _fast_kwargs(optimizer, params)
-    if optimizer == "gd":
-        return torch.optim.SGD(params, lr=lr, **fast)
-    if optimizer == "gd+momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum, **fast)
-    if optimizer == "gd+momentum+wd":
-        return torch.optim.SGD(params, lr=lr, momentum=momentum, weight_decay=weight_decay, **fast)
-    if optimizer == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, **fast)
-    return torch.optim.Adam(params, lr=lr, **fast)
-
-
-def _fast_kwargs(optimizer: str, params: list[Tensor]) -> dict:
-    # Fused Adam exists for CPU and CUDA in current torch (fused SGD is slower than foreach on CPU for
-    # small models; RMSprop offers foreach only). make bench compares the variants.
-    if optimizer == "adam" and params and params[0].dtype in (
-        torch.float32, torch.float64, torch.float16, torch.bfloat16
-    ):
-        return {"fused": True}
-    return {"foreach": True}
-
-
-def _check_data(model: nn.Module, X: Tensor, Y: Tensor | None) -> tuple[Tensor, Tensor]:
-    dim = getattr(model, "dim", None)
-    ok_dims = (2, 3) if isinstance(model, MLPEnsemble) else (2,)
-    X = V.points("X", X, dim, ok_dims)
-    if Y is None:
-        Y = X
-    else:
-        Y = V.points("Y", Y, dim, ok_dims)
-        if Y.shape != X.shape:
-            raise ValueError(f"Y has shape {tuple(Y.shape)}; expected the shape of X, {tuple(X.shape)}")
-    return as_input(model, X), as_input(model, Y)
-
-
-#: Where training progress is drawn: ``None`` gives a plain-text tqdm bar on stderr; ``attractor_utils.runs.progress``
-#: installs its own (one line of text updated in place, never a widget; inside a sweep, the sweep's line and status
-#: file). Called as ``progress_hook(total, desc)``, it returns an object with tqdm's ``update``, ``set_postfix``,
-#: ``refresh``, ``close``, ``n`` and ``total``.
-progress_hook: Callable[[int, str], object] | None = None
-
-
-def progress_bar(total: int, desc: str):
-    """A progress bar over ``total`` steps, drawn by :data:`progress_hook` (text, no widget)."""
-    if progress_hook is not None:
-        return progress_hook(total, desc)
-    import sys
-
-    from tqdm.std import tqdm
-
-    return tqdm(total=total, desc=desc, leave=False, mininterval=1.0, file=sys.stderr)
-
-
 def _progress(total: int, progress: bool, desc: str):
     return progress_bar(total, desc) if progress else None
 
 
-def finish_progress(bar, done: int, early: bool) -> None:
-    """Close a progress bar at ``done`` steps; a run that stopped early because it converged is complete, so the
-    bar is closed full, not as an interrupted one."""
-    if bar is None:
-        return
-    if early:
-        bar.total = max(done, 1)
-    bar.n = done
-    bar.refresh()
-    bar.close()
-
-
-def _check_settings(o: dict) -> dict:
-    """:func:`train`'s settings (``o``: name -> value, as :func:`_train_settings` gives them) checked at the door
-    and in canonical types (a numpy or 0-d torch scalar as the Python number or bool), for :func:`train` and
-    :func:`train_ensemble` alike; an error names the setting and its accepted values."""
-    o = dict(o)
-    o["optimizer"] = V.choice("optimizer", o["optimizer"], OPTIMIZERS)
-    o["loss"] = V.choice("loss", o["loss"], LOSSES)
-    o["schedule"] = V.choice("schedule", o["schedule"], SCHEDULES)
-    o["on_diverge"] = V.choice("on_diverge", o["on_diverge"], ("warn", "raise"))
-    flow = o["optimizer"] == "flow"
-    o["lr"] = None if flow and o["lr"] is None else V.real("lr", o["lr"], 0, lo_open=True)  # the flow has no lr
-    o["loss_threshold"] = V.real("loss_threshold", o["loss_threshold"], 0, lo_open=True)
-    o["max_epochs"] = V.integer("max_epochs", o["max_epochs"], 0)
-    o["momentum"] = V.real("momentum", o["momentum"], 0, 1, hi_open=True)
-    o["weight_decay"] = V.real("weight_decay", o["weight_decay"], 0)
-    o["lr_min"] = V.real("lr_min", o["lr_min"], 0) if o["lr"] is None else _lr_min(o["lr_min"], o["lr"])
-    o["plateau_patience"] = V.integer("plateau_patience", o["plateau_patience"], 0)
-    o["plateau_factor"] = V.real("plateau_factor", o["plateau_factor"], 0, 1, lo_open=True, hi_open=True)
-    o["keep_best"] = V.flag("keep_best", o["keep_best"])
-    o["flow_tol"] = V.real("flow_tol", o["flow_tol"], 0, 1, lo_open=True, hi_open=True)
-    if o["check_every"] is not None:
-        o["check_every"] = V.integer("check_every", o["check_every"], 1)
-    if flow and (o["schedule"] != "constant" or o["keep_best"]):
-        raise ValueError("optimizer='flow' chooses its own steps: it takes schedule='constant' and keep_best=False "
-                         f"(got schedule={o['schedule']!r}, keep_best={o['keep_best']!r})")
-    return o
-
-
-def _make_schedule(o: dict, K: int = 1) -> LRSchedule:
-    """The learning-rate schedule of checked settings ``o`` for ``K`` members."""
-    return LRSchedule(o["schedule"], o["lr"], o["max_epochs"], K, lr_min=o["lr_min"], patience=o["plateau_patience"],
-                      factor=o["plateau_factor"])
-
-
-def _set_lr(opt: torch.optim.Optimizer, lr: float) -> None:
-    for g in opt.param_groups:
-        if g["lr"] != lr:
-            g["lr"] = lr
-
-
-def _train_flow(model, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedule, keep_best, callback,
-                progress) -> list[TrainResult]:
-    from .flow import flow_train
-
-    if schedule != "constant" or keep_best or callback is not None:
-        raise ValueError("optimizer='flow' chooses its own steps: it takes schedule='constant', keep_best=False "
-                         f"and no callback (got schedule={schedule!r}, keep_best={keep_best!r}, "
-                         f"callback={'set' if callback is not None else None})")
-    X, Y = _check_data(model, X, Y)
+def _train_flow(model, X, Y, loss, loss_threshold, max_epochs, flow_tol, callback, progress) -> list[TrainResult]:
+    """``optimizer="flow"`` for checked settings (:func:`check_train_settings` refuses a schedule and keep_best)."""
+    if callback is not None:
+        raise ValueError("optimizer='flow' chooses its own steps: it takes no callback (got callback=set)")
+    X, Y = as_training_data(model, X, Y)
     if isinstance(model, MLPEnsemble) and X.dim() == 3 and X.shape[0] != model.K:
         raise ValueError(f"X has {X.shape[0]} data sets; expected one per member, K={model.K}")
     hists, outs = flow_train(model, X, Y, loss_fn(loss), loss_threshold=loss_threshold, max_epochs=int(max_epochs),
@@ -295,7 +114,7 @@ def train(
     used (the steps follow from ``flow_tol``), ``max_epochs`` bounds the gradient evaluations, and the
     result's ``extra`` holds the steps taken (``lr``: their median) and the integrator's counts.
     """
-    o = _check_settings(dict(optimizer=optimizer, lr=lr, loss=loss, loss_threshold=loss_threshold,
+    o = check_train_settings(dict(optimizer=optimizer, lr=lr, loss=loss, loss_threshold=loss_threshold,
                              max_epochs=max_epochs, momentum=momentum, weight_decay=weight_decay, schedule=schedule,
                              lr_min=lr_min, plateau_patience=plateau_patience, plateau_factor=plateau_factor,
                              keep_best=keep_best, flow_tol=flow_tol, on_diverge=on_diverge, progress=progress,
@@ -306,13 +125,12 @@ def train(
         o["max_epochs"]
     momentum, weight_decay, keep_best, flow_tol = o["momentum"], o["weight_decay"], o["keep_best"], o["flow_tol"]
     if optimizer == "flow":
-        (tr,) = _train_flow(model, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedule, keep_best, callback,
-                            progress)
+        (tr,) = _train_flow(model, X, Y, loss, loss_threshold, max_epochs, flow_tol, callback, progress)
         if tr.diverged and on_diverge == "raise":
             raise TrainingDiverged(f"flow reached a non-finite loss (final loss {tr.final_loss})")
         return tr
-    sched = _make_schedule(o)
-    X, Y = _check_data(model, X, Y)
+    sched = make_schedule(o)
+    X, Y = as_training_data(model, X, Y)
     params = list(model.parameters())
     opt = make_optimizer(params, optimizer, lr, momentum, weight_decay)
     hist = np.full(max_epochs + 1, np.nan)
@@ -344,7 +162,7 @@ def train(
             break
         L.backward()
         last_lr = float(sched.lrs(epoch)[0])
-        _set_lr(opt, last_lr)
+        set_lr(opt, last_lr)
         opt.step()
         sched.observe(val)
         if bar is not None and epoch % 50 == 0:
@@ -370,14 +188,16 @@ def train(
     return TrainResult(hist, converged, diverged, epoch, final, extra)
 
 
-def _train_settings(given: dict) -> dict:
-    """:func:`train`'s keyword settings (all but ``callback``) with its defaults, ``given`` applied on top."""
+def train_settings(given: dict) -> dict:
+    """:func:`train`'s keyword settings (all but ``callback``): its defaults with ``given`` (name -> value, any of
+    them) on top, checked by :func:`~attractor_utils.core.optim.check_train_settings`; an unknown name is a
+    ``TypeError`` naming the accepted ones."""
     params = inspect.signature(train).parameters
     names = [n for n, p in params.items() if p.kind is p.KEYWORD_ONLY and n != "callback"]
     unknown = sorted(set(given) - set(names))
     if unknown:
         raise TypeError(f"train_ensemble: unknown setting(s) {unknown}; accepted: {names}")
-    return {n: given.get(n, params[n].default) for n in names}
+    return check_train_settings({n: given.get(n, params[n].default) for n in names})
 
 
 def train_ensemble(
@@ -410,22 +230,21 @@ def train_ensemble(
     """
     if not isinstance(ens, MLPEnsemble):
         raise TypeError("train_ensemble needs an MLPEnsemble")
-    o = _check_settings(_train_settings(settings))
+    o = train_settings(settings)
     optimizer, lr, loss, loss_threshold, max_epochs = o["optimizer"], o["lr"], o["loss"], o["loss_threshold"], \
         o["max_epochs"]
     momentum, weight_decay, schedule, lr_min = o["momentum"], o["weight_decay"], o["schedule"], o["lr_min"]
     plateau_patience, plateau_factor, keep_best = o["plateau_patience"], o["plateau_factor"], o["keep_best"]
     flow_tol, on_diverge, progress, check_every = o["flow_tol"], o["on_diverge"], o["progress"], o["check_every"]
     if optimizer == "flow":
-        trs = _train_flow(ens, X, Y, loss, loss_threshold, max_epochs, flow_tol, schedule, keep_best, callback,
-                          progress)
+        trs = _train_flow(ens, X, Y, loss, loss_threshold, max_epochs, flow_tol, callback, progress)
         bad = [k for k, t in enumerate(trs) if t.diverged]
         if bad and on_diverge == "raise":
             raise TrainingDiverged(f"ensemble members {bad} reached a non-finite loss")
         return trs
     K = ens.K
-    sched = _make_schedule(o, K)
-    X, Y = _check_data(ens, X, Y)
+    sched = make_schedule(o, K)
+    X, Y = as_training_data(ens, X, Y)
     if X.dim() == 3 and X.shape[0] != ens.K:
         raise ValueError(f"X has {X.shape[0]} data sets; expected one per member, K={ens.K}")
     params = list(ens.parameters())
@@ -457,7 +276,7 @@ def train_ensemble(
         lrs = sched.lrs(epoch)
         last_lr[active] = lrs[active]
         lr_ref = float(lrs[active].max())
-        _set_lr(opt, lr_ref)
+        set_lr(opt, lr_ref)
         scale = lrs / lr_ref
         rescale = active & (scale != 1.0)
         old = [p.detach().clone() for p in params] if rescale.any() else None
@@ -478,7 +297,7 @@ def train_ensemble(
     while True:
         defer = check > 1 and epoch > replay_until and epoch < max_epochs
         if defer and not pending:
-            snap, block_start = _snapshot(params, opt), epoch
+            snap, block_start = snapshot_state(params, opt), epoch
         opt.zero_grad(set_to_none=True)
         L = fused_loss(ens(X), Y, loss)  # (K,)
         if defer and len(pending) + 1 < check:
@@ -493,7 +312,7 @@ def train_ensemble(
             if ev.any():
                 # a member stopped inside the block, and took steps it would not have taken alone: go back to
                 # the block's start and replay it reading every epoch, up to the first such epoch
-                _restore(snap, params, opt)
+                restore_state(snap, params, opt)
                 replay_until = block_start + int(np.argmax(ev))
                 replays += 1
                 epoch = block_start
@@ -581,24 +400,3 @@ def _check_interval(check_every: int | None, dev: torch.device) -> int:
     if check_every is None:
         return 1 if dev.type == "cpu" else 25
     return V.integer("check_every", check_every, 1)
-
-
-def _snapshot(params: list[Tensor], opt: torch.optim.Optimizer):
-    """Copies of the parameters and the optimizer's state, to replay a block of epochs from."""
-    with torch.no_grad():
-        ps = [p.detach().clone() for p in params]
-    st = {i: {k: (v.clone() if torch.is_tensor(v) else v) for k, v in opt.state[p].items()}
-          for i, p in enumerate(params) if p in opt.state}
-    return ps, st
-
-
-def _restore(snap, params: list[Tensor], opt: torch.optim.Optimizer) -> None:
-    ps, st = snap
-    with torch.no_grad():
-        for p, q in zip(params, ps):
-            p.copy_(q)
-    for i, p in enumerate(params):
-        if i in st:
-            opt.state[p] = {k: (v.clone() if torch.is_tensor(v) else v) for k, v in st[i].items()}
-        else:
-            opt.state.pop(p, None)

@@ -16,10 +16,10 @@ object, ``model.pt`` loadable) and given a manifest on first read.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -29,24 +29,11 @@ import numpy as np
 import torch
 
 from ..core import validate as V
+from ..files import atomic_write_bytes, atomic_write_text, repo_root
 
-__all__ = ["repo_root", "config_key", "atomic_write_bytes", "atomic_write_text", "Cache", "CorruptEntryWarning",
-           "default_cache"]
+__all__ = ["config_key", "Cache", "CorruptEntryWarning", "default_cache"]
 
 CACHE_FORMAT = 1  # bump to invalidate every entry when the meaning of a stored result changes
-
-
-def repo_root(start: str | Path | None = None) -> Path:
-    """The checkout's root (the folder holding this project's pyproject.toml), else the cwd."""
-    here = Path(start or Path.cwd()).resolve()
-    for p in [here, *here.parents]:
-        pp = p / "pyproject.toml"
-        if pp.is_file() and "attractor-lab" in pp.read_text(errors="ignore"):
-            return p
-    pkg = Path(__file__).resolve().parent.parent
-    if (pkg / "pyproject.toml").is_file():
-        return pkg
-    return here
 
 
 def _reads_as_float(s: str) -> bool:
@@ -83,34 +70,6 @@ def config_key(config: dict) -> str:
     """SHA-256 hex digest of the canonical JSON of ``config`` (key order and 1 vs 1.0 do not matter)."""
     blob = json.dumps({"_format": CACHE_FORMAT, "config": _canon(config)}, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(blob.encode()).hexdigest()
-
-
-def _umask() -> int:
-    u = os.umask(0)
-    os.umask(u)
-    return u
-
-
-def atomic_write_bytes(path: str | Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, fsync, and rename."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes it 0600; the result gets the user's usual mode
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    atomic_write_bytes(path, text.encode())
 
 
 def _jsonable(obj: Any) -> Any:
@@ -258,8 +217,6 @@ class Cache:
         self._verified.pop(d, None)
         atomic_write_text(d / "config.json", json.dumps(_jsonable(config), indent=1, sort_keys=True))
         if state is not None:
-            import io
-
             buf = io.BytesIO()
             torch.save({k: v.detach().cpu() for k, v in state.items()}, buf)
             atomic_write_bytes(d / "model.pt", buf.getvalue())

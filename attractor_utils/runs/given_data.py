@@ -1,15 +1,15 @@
 """Cached training on a data set given explicitly (arrays), for experiments whose data is not one of
-:data:`experiments.DATA_KINDS`: hand-placed 2D points, 2D cycles, MNIST digits in a chosen label order.
+:data:`attractor_utils.data.DATA_KINDS`: hand-placed 2D points, 2D cycles, MNIST digits in a chosen label order.
 
-:func:`train_on` mirrors :func:`experiments.train_runs`: one trained :class:`experiments.Run` per seed,
-stored in the run cache under the SHA-256 of the data (and targets) plus the network and training
-settings, so re-running a notebook reuses finished runs. Seeds that share data train as one batched
-ensemble, in chunks of :func:`experiments.batch_size` (each as if alone, see :func:`training.train_ensemble`).
+:func:`train_on` mirrors :func:`attractor_utils.train_runs`: one trained :class:`attractor_utils.runs.run.Run` per
+seed, stored in the run cache under the SHA-256 of the data (and targets) plus the network and training settings, so
+re-running a notebook reuses finished runs. Seeds that share data train as one batched ensemble, in chunks of
+:func:`attractor_utils.runs.batching.batch_size` (each as if alone, see :func:`training.train_ensemble`), by the
+package's one training path (:func:`attractor_utils.runs.run.train_batch` with the data given).
 """
 from __future__ import annotations
 
 import hashlib
-import time
 from functools import partial
 from typing import Sequence
 
@@ -17,13 +17,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from ..core.models import default_device
+from .batching import batch_size
 from .caching import Cache, default_cache
-from .experiments import (MODEL_KEYS, TRAIN_KEYS, DEFAULTS, Run, batch_size, build_model, load_run, run_batches,
-                          run_result, train_kwargs)
-from ..core.models import MLPEnsemble, default_device
-from ..core.training import train, train_ensemble
+from .config import DEFAULTS, MODEL_KEYS, TRAIN_KEYS
+from .run import Run, load_run, train_batch
+from .sweep import run_batches
 
-__all__ = ["data_digest", "explicit_config", "train_on", "train_explicit"]
+__all__ = ["data_digest", "explicit_config", "train_on"]
 
 _NET_KEYS = tuple(k for k in MODEL_KEYS if k != "dim")  # dim comes from the data
 _ALLOWED = set(_NET_KEYS) | set(TRAIN_KEYS) | {"dtype"}
@@ -45,7 +46,7 @@ def data_digest(X: Tensor, Y: Tensor | None = None) -> str:
 def explicit_config(X: Tensor, Y: Tensor | None = None, seed: int = 0, label: str = "", **settings) -> dict:
     """The cache key dict of one run on explicit data: the data's digest, shape, an optional free-text
     ``label`` (shown in the cache's config.json), the network/training settings (defaults from
-    :data:`experiments.DEFAULTS`) and the seed. Unknown settings are refused."""
+    :data:`attractor_utils.runs.config.DEFAULTS`) and the seed. Unknown settings are refused."""
     unknown = sorted(set(settings) - _ALLOWED)
     if unknown:
         raise ValueError(f"unknown settings {unknown}; accepted: {sorted(_ALLOWED)}")
@@ -87,30 +88,6 @@ def train_on(
     todo = [c for c in configs if c not in cache]
     k = batch_size({**configs[0], "n": int(Xd.shape[0])}, dev) if todo else 1
     chunks = [todo[i : i + k] for i in range(0, len(todo), k)]
-    fn = partial(train_explicit, X=Xd.cpu(), Y=None if Yd is None else Yd.cpu())
+    fn = partial(train_batch, data=(Xd.cpu(), None if Yd is None else Yd.cpu()))
     run_batches(configs, chunks, fn, cache, kind="train_on", device=dev, progress=progress)  # plan, cluster, progress
     return [load_run(c, cache, dev, Xd, Yd) for c in configs]
-
-
-def train_explicit(chunk: list[dict], cache: Cache, device=None, progress: bool = False, *, X: Tensor,
-                   Y: Tensor | None = None) -> None:
-    """Train the runs of ``chunk`` (:func:`explicit_config` s differing in their seeds) on ``X`` -> ``Y`` as one
-    batch and store each in ``cache``: the unit of work :func:`train_on` hands to
-    :func:`attractor_utils.experiments.run_batches` (in this process or on a cluster's worker)."""
-    dev = default_device(device)
-    Xd, Yd = X.to(dev), None if Y is None else Y.to(dev)
-    tkw = train_kwargs(chunk[0])
-    todo = [c for c in chunk if c not in cache]  # a rescheduled task does not train a stored run again
-    if not todo:
-        return
-    t0 = time.perf_counter()
-    if len(todo) == 1:
-        m = build_model(todo[0], dev)
-        trs, models = [train(m, Xd, Yd, progress=progress, **tkw)], [m]
-    else:
-        ens = MLPEnsemble([build_model(c, dev) for c in todo])
-        trs = train_ensemble(ens, Xd, Yd, progress=progress, **tkw)
-        models = ens.members()
-    dt = (time.perf_counter() - t0) / len(todo)
-    for c, tr, m in zip(todo, trs, models):
-        cache.put(c, run_result(tr, dt, len(todo)), m.state_dict())

@@ -11,6 +11,10 @@ seconds. Inside a sweep the current run's epoch and loss share the sweep's line:
 While a sweep trains, the same facts (runs trained / total, the current run's shape, epoch and loss, the plan's
 seconds left) are written, at most once per :data:`MIN_INTERVAL` seconds, as JSON to the file named by
 ``$ATTRACTOR_PROGRESS`` (set per notebook by ``make figures``, whose terminal shows them).
+
+The training loops draw through :data:`attractor_utils.core.progress.progress_hook`; :func:`install` points it here
+(every :class:`SweepProgress` does on entering, and the notebook set-up does). Durations are written by
+:func:`clock` and :func:`time_left`, for every tool that shows one.
 """
 from __future__ import annotations
 
@@ -20,9 +24,10 @@ import sys
 import time
 from typing import Sequence
 
-from ..core import training
+from ..core import progress as core_progress
 
-__all__ = ["STATUS_ENV", "MIN_INTERVAL", "LOG_EVERY", "TextBar", "SweepProgress", "read_status", "shape_text"]
+__all__ = ["STATUS_ENV", "MIN_INTERVAL", "LOG_EVERY", "TextBar", "SweepProgress", "read_status", "shape_text",
+           "install", "clock", "time_left"]
 
 STATUS_ENV = "ATTRACTOR_PROGRESS"
 MIN_INTERVAL = 1.0  # seconds between two redraws of a line, or two writes of the status file
@@ -38,12 +43,23 @@ def _in_kernel() -> bool:
     return ip is not None and getattr(ip, "kernel", None) is not None
 
 
-def _clock(seconds: float) -> str:
+def clock(seconds: float) -> str:
+    """A duration as a clock: ``m:ss``, or ``h:mm:ss`` from an hour on (negative: ``0:00``).
+
+    >>> clock(75), clock(3725)
+    ('1:15', '1:02:05')
+    """
     s = int(max(seconds, 0))
     return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
 
 
-def _left(seconds: float | None, kind: str = "") -> str:
+def time_left(seconds: float | None, kind: str = "") -> str:
+    """The time left as a clause of a progress line, ``", ~12 min left (plan)"`` (seconds under 90, minutes under
+    90, else hours; ``kind`` in brackets when given), or ``""`` when it is not known (None).
+
+    >>> time_left(42), time_left(720, "plan"), time_left(None)
+    (', ~42 s left', ', ~12 min left (plan)', '')
+    """
     if seconds is None:
         return ""
     tag = f" ({kind})" if kind else ""
@@ -152,7 +168,7 @@ class TextBar:
     def text(self) -> str:
         pct = f" ({100 * self.n / self.total:.0f}%)" if self.total else ""
         post = "".join(f", {k} {v}" for k, v in self.postfix.items())
-        return f"{self.desc}: {self.n:,}/{self.total:,}{pct}{post}, {_clock(time.monotonic() - self.t0)}"
+        return f"{self.desc}: {self.n:,}/{self.total:,}{pct}{post}, {clock(time.monotonic() - self.t0)}"
 
     def _changed(self, force: bool = False) -> None:
         now = time.monotonic()
@@ -192,8 +208,9 @@ class TextBar:
 
 class SweepProgress:
     """The progress of one sweep (a context manager): runs trained of ``total``, the current run's epoch and loss
-    (from the training loop's bar, through :data:`attractor_utils.core.training.progress_hook`), and the time left by
-    the plan: ``planned`` holds the projected seconds of each batch (:func:`attractor_utils.runs.plan.batch_seconds`)
+    (from the training loop's bar, through :data:`attractor_utils.core.progress.progress_hook`, which entering the
+    context sets with :func:`install`), and the time left by the plan: ``planned`` holds the projected seconds of each
+    batch (:func:`attractor_utils.runs.costs.batch_seconds`)
     and ``planned_kind`` says whether they are expected times or upper bounds ("at most"). ``workers``: batches
     trained at once (a cluster's workers)."""
 
@@ -211,6 +228,7 @@ class SweepProgress:
         self.drawn = -1e9
 
     def __enter__(self) -> "SweepProgress":
+        install()
         _ACTIVE.append(self)
         _STATUS.sweeps += 1
         self._changed(force=True)
@@ -261,10 +279,11 @@ class SweepProgress:
         return left / min(self.workers, max(1, len(self.planned) - len(self.batches_done)))
 
     def text(self, final: bool = False) -> str:
-        el = _clock(time.monotonic() - self.t0)
+        el = clock(time.monotonic() - self.t0)
         if final:
             return f"{self.desc}: {self.done}/{self.total} runs trained in {el}"
-        out = f"{self.desc}: {self.done}/{self.total} runs trained, {el}{_left(self.seconds_left(), self.planned_kind)}"
+        left = time_left(self.seconds_left(), self.planned_kind)
+        out = f"{self.desc}: {self.done}/{self.total} runs trained, {el}{left}"
         if self.bar is not None and self.current is not None:
             post = "".join(f", {k} {v}" for k, v in self.bar.postfix.items() if k != "active")
             unit = "evaluation" if "flow" in self.bar.desc else "epoch"
@@ -288,10 +307,13 @@ class SweepProgress:
 
 
 def _hook(total: int, desc: str) -> TextBar:
-    """:data:`attractor_utils.core.training.progress_hook`: the running sweep's bar, else a line of its own."""
+    """:data:`attractor_utils.core.progress.progress_hook`: the running sweep's bar, else a line of its own."""
     if _ACTIVE:
         return _ACTIVE[-1].child(total, desc)
     return TextBar(total, desc, leave=False)
 
 
-training.progress_hook = _hook
+def install() -> None:
+    """Draw the training loops' progress as this module's lines (:data:`attractor_utils.core.progress.progress_hook`);
+    calling it again changes nothing."""
+    core_progress.progress_hook = _hook

@@ -18,7 +18,7 @@ from ..core import theory
 from ..core.models import MLPAutoencoder
 from ..core.spectra import jacobian_eigenvalues
 from ..core.training import train
-from .plan import DirectRun
+from .run import DirectRun
 
 __all__ = ["train_rank1"]
 

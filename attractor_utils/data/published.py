@@ -1,9 +1,11 @@
-"""Values read off the papers' published figures, with their reading uncertainty, as tidy tables.
+"""Values the sources publish, as tidy tables: read off the papers' figures (with their reading uncertainty) or
+stated in a talk's text.
 
-They come from ``published_values/*.json`` (copied from the project's shared notes: read by eye from the figures as
-the Orujlu talk shows them next to its reproduction). They serve two purposes only: markers on this package's
-figures ("published, read off the figure") and the claims rows "reproduces the published values". Never tune
-anything against them.
+They come from ``published_values/<source>.json``, one file per source in :data:`SOURCES`:
+``jiang_pehlevan_2020`` (copied from the project's shared notes: read by eye from the figures as the Orujlu talk
+shows them next to its reproduction) and ``thesis_talk`` (the thesis talk's false-positive rates, typed from its
+slide). They serve two purposes only: markers on this package's figures ("published, read off the figure") and the
+claims that compare with them. Never tune anything against them.
 """
 from __future__ import annotations
 
@@ -13,10 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["published", "jp_single_example", "jp_beyond_linear_r50", "jp_crossing_radii", "SOURCES"]
+__all__ = ["published", "jp_single_example", "jp_beyond_linear_r50", "jp_crossing_radii",
+           "thesis_false_positive_rates", "SOURCES"]
 
 FOLDER = Path(__file__).resolve().parent / "published_values"
-SOURCES = ("jiang_pehlevan_2020",)
+SOURCES = ("jiang_pehlevan_2020", "thesis_talk")
 
 
 @lru_cache(maxsize=None)
@@ -59,3 +62,19 @@ def jp_crossing_radii() -> pd.DataFrame:
     ``width``, ``level``, ``radius``). No reading uncertainty is recorded for these."""
     rec = published()["beyond_linear_region_at_r50"]["radius_where_curve_crosses_0.5_for_n5_by_width"]
     return pd.DataFrame([{"n_points": 5, "width": int(w), "level": 0.5, "radius": float(r)} for w, r in rec.items()])
+
+
+def thesis_false_positive_rates() -> pd.DataFrame:
+    """The thesis talk's "false predictions": the share of iterative fixed points (the iteration from a training
+    image settles) that do not settle at their own image, ReLU autoencoders with bias on CIFAR-10, slide 'Results &
+    Analysis (iterative fixed points at lower depths & manual verification)'.
+
+    Columns ``depth`` (hidden layers), ``value`` (a share in [0, 1]). Stated on the slide, so no reading uncertainty.
+
+    >>> t = thesis_false_positive_rates()
+    >>> t.depth.tolist(), t.value.tolist()
+    ([1, 2, 3], [0.82, 0.36, 0.19])
+    """
+    rec = published("thesis_talk")["false_positive_rates"]["by_depth"]
+    rows = [{"depth": int(d), "value": float(v)} for d, v in rec.items()]
+    return pd.DataFrame(rows).sort_values("depth", ignore_index=True)

@@ -1,72 +1,22 @@
-"""What ``make figures`` shows while a notebook runs, and the summary at the end (used by tools/run_notebooks.py).
+"""What ``make figures`` shows while a notebook runs, and the summary at the end (``python -m tools.run_notebooks``).
 
 The kernel trains; this process sees only the status file the kernel writes (``$ATTRACTOR_PROGRESS``, see
 ``attractor_utils/runs/progress.py``): runs trained, the current run's shape, epoch and loss. With the notebook's
-plan (``make plan``, stored in ``build/plan/<preset>/``; see tools/plan.py) it adds the runs to train and an ETA:
-the planned seconds of the batches not yet trained (in the order the notebook trains them, the current one by its
-share of epochs left) plus the planned time outside training not yet spent. One line, refreshed in place on a
-terminal; when stdout is not a terminal (CI logs) a line every ``$ATTRACTOR_PROGRESS_EVERY`` seconds (default 30).
+plan (``make plan``; :func:`tools.lib.projection.planned_for`) it adds the runs to train and an ETA: the planned
+seconds of the batches not yet trained (in the order the notebook trains them, the current one by its share of
+epochs left) plus the planned time outside training not yet spent. One line, refreshed in place on a terminal; when
+stdout is not a terminal (CI logs) a line every ``$ATTRACTOR_PROGRESS_EVERY`` seconds (default 30).
 """
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-
-def planned_for(nb: Path, preset: str, cold: bool = False, workers: int = 1, cache_root: Path | None = None) -> dict | None:
-    """The notebook's plan projected on the cache in ``cache_root`` (default ``$ATTRACTOR_CACHE`` or ``.cache``) as it
-    is now (``cold``: as if empty, each run's epochs still from the cache): seconds outside training, training batches
-    in order (runs, seconds), runs to train, total; None without a stored plan or a calibration of this machine."""
-    from attractor_utils.runs.caching import Cache
-    from attractor_utils.runs.plan import CostModel
-    from tools.plan import load_plan, project
-
-    doc = load_plan(nb.stem, preset, nb)
-    model = CostModel.load()
-    if doc is None or model is None:
-        return None
-    base = Path(cache_root or os.environ.get("ATTRACTOR_CACHE") or ROOT / ".cache")
-    figs = Path(os.environ.get("ATTRACTOR_FIGURES") or ROOT / "figures")
-    try:
-        timings = json.loads(((figs if preset == "default" else figs / preset) / "timings.json").read_text())
-    except (OSError, ValueError):
-        timings = {}
-    warm = (timings.get(nb.stem, {}).get("warm") or {}).get("seconds")
-    p = project(doc, Cache(base / "runs"), model, workers, assume_cold=cold, warm_s=warm)
-    other = p["analysis_s"] + p["direct_s"]
-    train = p["expected_n_s"] - p["direct_s"] if workers > 1 else p["expected_s"] - p["direct_s"]
-    return {"other_s": other, "batches": p["batches"], "runs": p["train"], "train_s": train,
-            "total_s": other + train, "stale": doc.get("stale", False), "workers": workers,
-            "bound": bool(p["batches"]) and p["sources"] <= {"budget"}}
-
-
-def merge_costs(src: Path, dest: Path) -> None:
-    """Move the work records of runs trained outside the run cache (``<cache>/costs/``, see
-    ``attractor_utils.runs.plan.cost_path``) from the cache folder ``src`` into ``dest`` (a cold run's own cache into
-    the main one)."""
-    import shutil
-
-    for f in sorted((Path(src) / "costs").glob("*/*.json")):
-        target = Path(dest) / "costs" / f.parent.name / f.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.move(str(f), str(target))
-
-
-def _fmt(s: float) -> str:
-    s = max(0.0, s)
-    return f"{s:.0f} s" if s < 90 else (f"{s / 60:.0f} min" if s < 5400 else f"{s / 3600:.1f} h")
-
-
-def _clock(s: float) -> str:
-    s = int(max(s, 0))
-    return f"{s // 3600}:{s // 60 % 60:02d}:{s % 60:02d}" if s >= 3600 else f"{s // 60}:{s % 60:02d}"
+from attractor_utils.runs.progress import clock, read_status
+from tools.lib.timefmt import duration
 
 
 def eta(plan: dict | None, st: dict | None, elapsed: float) -> float | None:
@@ -97,7 +47,7 @@ def eta(plan: dict | None, st: dict | None, elapsed: float) -> float | None:
 def status_line(stem: str, plan: dict | None, st: dict | None, elapsed: float) -> str:
     """One line: elapsed time, runs trained (of the plan's), the current run, ETA."""
     done = int(st.get("runs_trained", 0)) if st else 0
-    parts = [f"    {stem} {_clock(elapsed)}"]
+    parts = [f"    {stem} {clock(elapsed)}"]
     total = plan["runs"] if plan else None
     sweep = (st or {}).get("sweep")
     if total is not None:
@@ -117,10 +67,10 @@ def status_line(stem: str, plan: dict | None, st: dict | None, elapsed: float) -
     left = eta(plan, st, elapsed)
     if left is not None:
         if plan is None:
-            parts.append(f"ETA {_fmt(left)} (this sweep)")
+            parts.append(f"ETA {duration(left)} (this sweep)")
         else:  # "at most" when every run's epochs are its budget (nothing like it trained yet)
             bound = "at most " if plan.get("bound") else ""
-            parts.append(f"ETA {bound}{_fmt(left)} (plan {_fmt(plan['total_s'])})")
+            parts.append(f"ETA {bound}{duration(left)} (plan {duration(plan['total_s'])})")
     return " | ".join(parts)
 
 
@@ -145,8 +95,6 @@ class Watch:
         return self
 
     def _read(self) -> dict | None:
-        from attractor_utils.runs.progress import read_status
-
         st = read_status(self.status)
         if st is not None:
             self.last = st
@@ -188,8 +136,8 @@ def summary(rows: list[dict]) -> str:
         trained = r.get("trained")
         trained = ("-" if r.get("failed") else 0) if trained is None else trained  # no status: no sweep ran
         runs = f"{'-' if r.get('planned_runs') is None else r['planned_runs']}/{trained}"
-        out.append(f"{r['notebook']:<28}{'-' if p is None else _fmt(p):>10}"
-                   f"{'failed' if r.get('failed') else _fmt(a):>10}{ratio:>13}{runs:>20}")
+        out.append(f"{r['notebook']:<28}{'-' if p is None else duration(p):>10}"
+                   f"{'failed' if r.get('failed') else duration(a):>10}{ratio:>13}{runs:>20}")
     if any(r.get("planned_s") is None for r in rows):
         out.append("(no plan for some notebooks: `make plan` first gives a plan and an ETA for each)")
     return "\n".join(out)

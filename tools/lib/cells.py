@@ -1,0 +1,84 @@
+"""The cells that decide the open claims at the papers' scale (``make paper-cells``, ``python -m tools.paper_cells``):
+each is one notebook run at the `paper` preset, restricted by notebook parameters; its run writes
+``figures/paper/variants/<notebook>--<name>=<value>...``, a folder named for the settings it changed."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+# name -> the notebook, its parameters at the paper preset, and what the cell decides (claims as their tables name them)
+CELLS: dict[str, dict] = {
+    "03-wide": {
+        "notebook": "03_beyond_linear_region",
+        "parameters": {"n_points": [5], "widths": [100000, 500000, 1000000], "radii": [5, 20, 30, 40, 50],
+                       "seeds": [0, 1], "skip": []},
+        "decides": ["The curves converge as the width grows (the NTK limit)",
+                    "Reproduces the published values of Fig. 3 (the widest cells)"],
+    },
+    "06-grid": {
+        "notebook": "06_relu_grid",
+        "parameters": {"widths": [32, 128], "depths": [1, 3, 6], "uniform_depths": [1, 3, 6], "biases": [True],
+                       "seeds": [0]},
+        "decides": ["With bias, CIFAR-10 is more sensitive to depth and random images to width (on the stand-in)",
+                    "Many iterative fixed points are false positives at depths 1, 2, 3",
+                    "A good loss does not imply many attractors",
+                    "Sufficient depth is required for creating attractors (with bias)"],
+    },
+    "09-wide": {
+        "notebook": "09_width_depth_mnist",
+        "parameters": {"widths": [512, 1024], "depths": [4, 6], "cycle_lens": []},
+        "decides": ["The largest autoencoder stores almost all training digits as attractors",
+                    "Increasing depth and width leads to more attractors",
+                    "With depth and width the top Jacobian eigenvalue at the training examples moves towards 0"],
+    },
+    "09-wider": {
+        "notebook": "09_width_depth_mnist",
+        "parameters": {"widths": [2048], "depths": [3, 4, 5, 6], "cycle_lens": []},
+        "decides": ["The largest autoencoder stores almost all training digits as attractors",
+                    "Increasing depth and width leads to more attractors"],
+    },
+    "11-optimizers": {
+        "notebook": "11_optimizers_and_inits",
+        "parameters": {"activations": ["relu", "cosid"], "inits": ["default"], "n_images": 30, "width": 256,
+                       "loss_threshold": 1e-5, "max_epochs": 20000},
+        "decides": ["Attractors arise in every setting that trains to a low loss (every optimizer row, two "
+                    "nonlinearities, a budget ten times the default's)"],
+    },
+    "12-patches": {
+        "notebook": "12_recovery",
+        "parameters": {"n_images": 30, "width": 512, "depth": 4, "max_epochs": 30000},
+        "decides": ["Stored images are attractors (STAND-IN photo patches (grayscale)): trained to the threshold",
+                    "Recovery falls with corruption and resembles 1-NN (STAND-IN photo patches (grayscale))"],
+    },
+}
+
+
+def paper_cache() -> Path:
+    """The run cache of the paper cells: ``$ATTRACTOR_CACHE``, else ``~/.cache/attractor-lab/paper`` (outside the
+    work tree)."""
+    return Path(os.environ.get("ATTRACTOR_CACHE") or Path.home() / ".cache" / "attractor-lab" / "paper")
+
+
+def cell_of(folder: str) -> str | None:
+    """The paper cell whose run wrote the ``variants/`` folder named ``folder``: of the cells of its notebook, the
+    first whose parameters agree with every setting the name records (a parameter the name leaves out is at its
+    committed value; a setting the cell does not set, such as one derived from it, is not compared), sharing at least
+    one; None when no cell matches.
+
+    >>> cell_of("09_width_depth_mnist--widths=512,1024--depths=4,6--cycle_lens=empty")
+    '09-wide'
+    >>> cell_of("12_recovery--n_images=30--width=512--max_epochs=30000"), cell_of("12_recovery--width=64")
+    ('12-patches', None)
+    """
+    from attractor_utils.outputs import variant_slug  # the folder-name rule of a run's settings
+
+    stem, _, rest = folder.partition("--")
+    named = dict(kv.split("=", 1) for kv in rest.split("--") if "=" in kv)
+    for name, cell in CELLS.items():
+        if cell["notebook"] != stem:
+            continue
+        want = {k: variant_slug(stem, {k: v}).split("=", 1)[1] for k, v in cell["parameters"].items()}
+        shared = set(want) & set(named)
+        if shared and all(named[k] == want[k] for k in shared):
+            return name
+    return None

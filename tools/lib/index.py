@@ -1,0 +1,146 @@
+"""The index of a figures folder (``<folder>/README.md``): every figure and table, its notebook, the cold and warm
+time of each notebook (``timings.json``, :mod:`tools.lib.records`), the plan against measurement and the paper cells
+run into the folder."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tools.lib.cells import CELLS, cell_of
+from tools.lib.paths import ROOT
+from tools.lib.records import training_run
+
+
+def _title(nb: Path) -> str:
+    try:
+        cells = json.loads(nb.read_text())["cells"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    for c in cells:
+        if c["cell_type"] == "markdown":
+            for line in "".join(c["source"]).splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("# ").strip()
+    return ""
+
+
+def _preset(figdir: Path, timings: dict) -> str:
+    presets = {t.get("preset") for t in timings.values() if isinstance(t, dict)} - {None}
+    if len(presets) == 1:
+        return presets.pop()
+    return figdir.name if figdir.name in ("smoke", "paper") else "default"
+
+
+def _seconds(t: dict | None) -> str:
+    return "-" if not t else f"{t['seconds']:.0f}"
+
+
+def plan_check(figdir: Path, colds: dict) -> list[str]:
+    """Lines comparing each measured cold time with the projection ``make plan`` wrote to ``<figdir>/plan.json`` (the
+    paper preset's; 1 worker, expected and at most), for the notebooks that have both; none without a plan."""
+    path = figdir / "plan.json"
+    if not path.is_file():
+        return []
+    plan = json.loads(path.read_text())
+    rows = [(s, c["seconds"], plan["seconds"][s], plan.get("at_most_seconds", {}).get(s))
+            for s, c in sorted(colds.items()) if s in plan.get("seconds", {})]
+    if not rows:
+        return []
+    out = ["", f"**Plan against measurement** (`make plan`, {plan.get('machine', 'machine not recorded')}: the projection "
+           "for one worker, expected and at most, against the cold time above). Both of its parts can miss: training "
+           "that is not in the cache is projected from similar cached runs or from the budget (too much where runs "
+           "stop early), and the time outside training comes from a plan pass on stand-in networks (too little "
+           "where the analysis depends on the trained dynamics: grids and iterations that settle slowly on a "
+           "trained network).", "",
+           "| notebook | cold (s) | plan expected (s) | cold / expected | plan at most (s) |", "|---|---|---|---|---|"]
+    for stem, cold, expected, at_most in rows:
+        most = "-" if at_most is None else f"{at_most:.0f}"
+        out.append(f"| `{stem}` | {cold:.0f} | {expected:.0f} | {cold / expected:.2f} | {most} |")
+    return out
+
+
+def cells_section(figdir: Path) -> list[str]:
+    """Lines listing the paper cells run into ``<figdir>/variants/`` (:data:`tools.lib.cells.CELLS`; a folder is
+    listed under the cell :func:`~tools.lib.cells.cell_of` names): each cell's folder, the claims it decides, how
+    many networks its training run trained and that run's time, and its warm time; none where no cell was run."""
+    found = []
+    for name, cell in CELLS.items():
+        for folder in sorted((figdir / "variants").glob(f"{cell['notebook']}--*")):
+            if cell_of(folder.name) != name:
+                continue
+            try:
+                t = json.loads((folder / "timings.json").read_text())[cell["notebook"]]
+            except (OSError, ValueError, KeyError):
+                continue
+            found.append((name, cell, folder, t))
+    if not found:
+        return []
+    out = ["", "**Paper cells** (`make paper-cells`, tools/paper_cells.py: the paper preset restricted by notebook "
+           "parameters to the cells that decide open claims, for the notebooks whose whole paper preset does not fit "
+           "here; the scorecard marks their verdicts as partial paper scale). *Training run*: the latest run that "
+           "trained networks into the shared paper cache, and how many it trained; a cell resumed after an "
+           "interruption trained only the rest, and its time is that of the rest. *Warm*: a re-run that trained "
+           "none.", "",
+           "| cell | folder | decides | networks trained | training run (s) | warm (s) |",
+           "|---|---|---|---|---|---|"]
+    for name, cell, folder, t in found:
+        train = training_run(t)
+        trained = "-" if not train else f"{train['trained']}"
+        out.append(f"| `{name}` | [{folder.name}](variants/{folder.name}) | {'; '.join(cell['decides'])} | {trained} "
+                   f"| {_seconds(train)} | {_seconds(t.get('warm'))} |")
+    return out
+
+
+def write_index(figdir: Path, timings: dict) -> Path:
+    """Write ``<figdir>/README.md`` from ``timings`` (``timings.json``'s records) and the files in ``figdir``."""
+    preset = _preset(figdir, timings)
+    stems = sorted(timings)
+    colds = {s: timings[s].get("cold") for s in stems}
+    hosts = sorted({t["machine"] for t in colds.values() if t} | {timings[s]["warm"]["machine"] for s in stems
+                                                                   if timings[s].get("warm")})
+    mark = {h: "" for h in hosts} if len(hosts) <= 1 else {h: f" [{chr(65 + i)}]" for i, h in enumerate(hosts)}
+    dates = sorted({t["date"] for s in stems for k in ("cold", "warm") if (t := timings[s].get(k))})
+    lines = [f"# Figures ({preset} preset)", "",
+             "Written by `make figures` (tools/run_notebooks.py): each notebook saves `<stem>*.pdf/.png` and tidy",
+             "`<stem>*.csv` files here. Only a run whose settings are exactly the committed notebook's writes here; any",
+             "other run writes to `variants/` (see the README, *Where things land*).", ""]
+    if hosts:
+        lines.append("**Machine**: " + ("; ".join(f"{h}{mark[h]}" for h in hosts)) +
+                     (f". Measured {dates[0]}" + (f" to {dates[-1]}" if dates[-1] != dates[0] else "") + "." if dates
+                      else "."))
+        lines.append("")
+    lines += ["**Cold**: wall time of the whole notebook from an empty cache, every network it uses trained by that",
+              "run (`python -m tools.run_notebooks --cold` measures it for every notebook). **Warm**: a re-run that",
+              "found every network it caches already in the run cache (`.cache/`) and trained none into it: analysis",
+              "and plotting, plus whatever the notebook trains without caching. `-`: not measured.", "",
+              "| notebook | title | figures | tables | cold (s) | warm (s) |", "|---|---|---|---|---|---|"]
+    for stem in stems:
+        t = timings[stem]
+        figs = sorted(p.name for p in figdir.glob(f"{stem}*.png"))
+        csvs = sorted(p.name for p in figdir.glob(f"{stem}*.csv"))
+        cold, warm = t.get("cold"), t.get("warm")
+        lines.append(f"| `{stem}.ipynb` | {_title(ROOT / 'notebooks' / f'{stem}.ipynb')} | "
+                     f"{', '.join(f'[{f}]({f})' for f in figs)} | {', '.join(csvs)} | "
+                     f"{_seconds(cold)}{mark.get(cold['machine'], '') if cold else ''} | "
+                     f"{_seconds(warm)}{mark.get(warm['machine'], '') if warm else ''} |")
+    known = {s: c for s, c in colds.items() if c}
+    total = sum(c["seconds"] for c in known.values())
+    lines.append("")
+    if known and len(known) == len(stems):
+        lines.append(f"**Total of one cold run of all {len(stems)} notebooks**: {total:.0f} s ({total / 60:.1f} min).")
+    elif known:
+        missing = ", ".join(f"`{s}`" for s in stems if s not in known)
+        lines.append(f"Cold times of {len(known)} of {len(stems)} notebooks add up to {total:.0f} s ({total / 60:.1f} "
+                     f"min); the cold time of {missing} is not measured, so the total of one cold run is not known.")
+    else:
+        lines.append("No cold time is measured yet, so the total of one cold run is not known.")
+    if len(hosts) > 1:
+        lines.append("")
+        lines.append("The times were measured on different machines (marked [A], [B], ...): they do not add up to the "
+                     "cost on one machine.")
+    lines += plan_check(figdir, known)
+    lines += cells_section(figdir)
+    lines.append("")
+    p = figdir / "README.md"
+    p.write_text("\n".join(lines))
+    return p
