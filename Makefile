@@ -24,7 +24,7 @@ help:
 	@echo "make plan-check                                                  plan vs measured cold times -> README table"
 	@echo "make test                                                        unit + notebook tests"
 	@echo "make report [PRESET=...]                                          browsable site of the results (nothing re-run)"
-	@echo "make lab | bench | bench-memorize | bench-spectra | clean | refresh-outputs"
+	@echo "make lab | bench | bench-memorize | bench-spectra | bench-limit | clean | refresh-outputs"
 
 # requirements.lock pins every dependency but torch, with hashes, for Linux x86-64 / CPython 3.11 (the CI machine);
 # elsewhere the version ranges of pyproject.toml are used and setup says so. `make lock` refreshes it.
@@ -104,6 +104,11 @@ bench: setup
 	$(PY) bench/run.py
 	$(PY) bench/memorize.py
 	$(PY) bench/spectra.py
+	$(PY) -m bench.limit
+
+# the infinite-width limit of notebook 03 against one trained network (seconds)
+bench-limit: setup
+	$(PY) -m bench.limit
 
 # time to memorize only (training routes to MSE 1e-4 ... 1e-8, about 15 min on a 2-core CPU)
 bench-memorize: setup

@@ -31,8 +31,8 @@ from . import data  # noqa: E402
 from .data import published  # noqa: E402
 from .runs import caching, given_data, theory_runs  # noqa: E402
 from . import notebook, outputs, plotting  # noqa: E402
-from .analyses import (basin_maps, claims, cycles, generalization, homogeneity, noise_basins, recovery,  # noqa: E402
-                       relu_grid, stepsize, width_depth)
+from .analyses import (basin_maps, claims, cycles, generalization, homogeneity, limit, noise_basins,  # noqa: E402
+                       recovery, relu_grid, stepsize, width_depth)
 from . import explorers  # noqa: E402
 from .explorers import BasinExplorer, SingleExampleExplorer  # noqa: E402
 
@@ -49,6 +49,6 @@ __all__ = [
     "top_eigenvalues", "train", "train_batch", "train_ensemble", "train_kwargs", "train_runs", "__version__",
     # modules
     "attractors", "basin_maps", "caching", "claims", "cycles", "data", "explorers", "generalization", "given_data",
-    "homogeneity", "noise_basins", "notebook", "outputs", "plotting", "published", "recovery", "relu_grid",
+    "homogeneity", "limit", "noise_basins", "notebook", "outputs", "plotting", "published", "recovery", "relu_grid",
     "spectra", "stepsize", "theory", "theory_runs", "validate", "width_depth",
 ]

@@ -39,8 +39,10 @@ def band_plot(ax, df: pd.DataFrame, x: str, y: str, hue: str | None = None, band
     """Mean of ``y`` over repeats against ``x``, one line per ``hue`` value, with a shaded band
     (``band``: "sd" = one standard deviation, "minmax" = range over repeats). ``markers``, ``sizes`` and
     ``colors`` (one per hue value, in sorted order) tell the lines apart where they coincide: e.g. markers of
-    falling size, so that a small marker stays visible on top of a larger one."""
+    falling size, so that a small marker stays visible on top of a larger one. ``label``: the line's label where
+    ``hue`` is None (with a hue, ``label_fmt`` names each line)."""
     groups = [(None, df)] if hue is None else list(df.groupby(hue, sort=True))
+    label = kw.pop("label", None)   # the line's label where there is no hue
     for i, (key, g) in enumerate(groups):
         s = g.groupby(x)[y]
         m = s.mean()
@@ -50,7 +52,7 @@ def band_plot(ax, df: pd.DataFrame, x: str, y: str, hue: str | None = None, band
             lo, hi = s.min(), s.max()
         else:
             raise ValueError(f"band={band!r}; accepted values: ['sd', 'minmax']")
-        lab = None if key is None else label_fmt.format(key)
+        lab = label if key is None else label_fmt.format(key)
         style = dict(kw)
         if sizes is not None:
             style.setdefault("ms", sizes[i % len(sizes)])

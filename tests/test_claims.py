@@ -328,3 +328,23 @@ def test_compare_published_averages_over_seeds():
     c = claims.compare_published(m, pub, ["x"], "y")
     assert len(c) == 1 and c["mean"].iloc[0] == pytest.approx(0.5) and c.abs_diff.iloc[0] == pytest.approx(0.0)
     assert c.se.iloc[0] == pytest.approx(np.std([0.4, 0.6], ddof=1) / np.sqrt(2))
+
+
+def test_the_convergence_claim_is_judged_by_the_distance_to_the_limit_when_there_is_one():
+    from attractor_utils.analyses.limit import distance_to_limit
+    NTK = "The curves converge as the width grows (the NTK limit)"
+    df = _fig3({(5, 1000): 0.2, (5, 10000): 0.4, (5, 100000): 0.45})
+    lim = pd.DataFrame([dict(n_points=5, radius=float(r), draw=k, mean_point_max_abs_eig=0.99 if r == 5 else 0.46)
+                        for r in (5, 50) for k in range(3)])
+    paired = df[["n_points", "width", "radius", "seed"]].assign(
+        limit_mean_point_max_abs_eig=lambda t: df.mean_point_max_abs_eig + 0.3 / (t.width ** 0.5))
+    dist = distance_to_limit(df, lim, "mean_point_max_abs_eig", paired)
+    assert list(dist.curve.round(3)) == [0.13, 0.03, 0.005]          # mean over the two radii of |seed mean - limit|
+    row = [r for r in claims.beyond_linear_claims(df, limit=dist) if r["claim"] == NTK][0]
+    assert row["verdict"] == "agrees" and "slope -0.50" in row["measured"]
+    # the same distances at widths below 1e5 are a trend that cannot reach the published coincidence
+    small = dist.assign(width=dist.width / 100)
+    assert _verdicts(claims.beyond_linear_claims(df, limit=small))[NTK] == "not reached"
+    # a distance that grows at one step
+    grows = dist.assign(paired=[0.01, 0.002, 0.003])
+    assert _verdicts(claims.beyond_linear_claims(df, limit=grows))[NTK] == "disagrees"

@@ -15,6 +15,13 @@ CELLS: dict[str, dict] = {
         "decides": ["The curves converge as the width grows (the NTK limit)",
                     "Reproduces the published values of Fig. 3 (the widest cells)"],
     },
+    "03-limit": {
+        "notebook": "03_beyond_linear_region",
+        "parameters": {"n_points": [5], "widths": [1000, 10000, 100000, 1000000], "radii": [50], "seeds": [0],
+                       "skip": []},
+        "decides": ["The curves converge as the width grows (the NTK limit): each width's distance to the computed "
+                    "limit at r = 50, out to width 1e6 (minutes, where 03-wide takes hours)"],
+    },
     "06-grid": {
         "notebook": "06_relu_grid",
         "parameters": {"widths": [32, 128], "depths": [1, 3, 6], "uniform_depths": [1, 3, 6], "biases": [True],
@@ -36,6 +43,18 @@ CELLS: dict[str, dict] = {
         "parameters": {"widths": [2048], "depths": [3, 4, 5, 6], "cycle_lens": []},
         "decides": ["The largest autoencoder stores almost all training digits as attractors",
                     "Increasing depth and width leads to more attractors"],
+    },
+    "09-constant-1e-3": {
+        "notebook": "09_width_depth_mnist",
+        "parameters": {"widths": [2048], "depths": [3], "cycle_lens": [], "schedule": "constant", "lr": 1e-3},
+        "decides": ["The largest autoencoder stores almost all training digits as attractors (at a constant Adam "
+                    "rate: the paper's rate is lost from its text, the plateau schedule is this package's choice)"],
+    },
+    "09-constant-1e-4": {
+        "notebook": "09_width_depth_mnist",
+        "parameters": {"widths": [2048], "depths": [3], "cycle_lens": [], "schedule": "constant", "lr": 1e-4},
+        "decides": ["The largest autoencoder stores almost all training digits as attractors (at a constant Adam "
+                    "rate 1e-4)"],
     },
     "11-optimizers": {
         "notebook": "11_optimizers_and_inits",

@@ -129,11 +129,44 @@ def _crossing(r: np.ndarray, y: np.ndarray, level: float) -> float:
     return float("nan")
 
 
+def _limit_row(limit: pd.DataFrame, ev: str, scale: str) -> dict:
+    """The convergence claim judged by each width's distance to the computed infinite-width limit
+    (:func:`attractor_utils.analyses.limit.distance_to_limit`): from each run's own initial network (``paired``,
+    no floor from the spread over initial networks) where given, else the curves' distance."""
+    col = "paired" if "paired" in limit else "curve"
+    limit = limit[limit[col] > 0].dropna(subset=[col])
+    parts, falls = [], {}
+    for n, g in limit.groupby("n_points"):
+        g = g.sort_values("width")
+        d = g[col].to_numpy(float)
+        if len(d) >= 2:
+            falls[n] = bool((np.diff(d) < 0).all())
+        txt = f"n {n}: " + ", ".join(f"width {w:.0e}: {x:.3f}" for w, x in zip(g.width, g["curve"]))
+        if col == "paired":
+            txt += " (from each run's own initial network: " + ", ".join(f"{x:.3f}" for x in d)
+            if len(d) >= 2:
+                txt += f"; log-log slope {np.polyfit(np.log(g.width.to_numpy(float)), np.log(d), 1)[0]:.2f}"
+            txt += ")"
+        parts.append(txt)
+    v = "not tested" if not falls else ("agrees" if all(falls.values()) else
+                                        ("partly" if any(falls.values()) else "disagrees"))
+    widest = float(limit.width.max()) if len(limit) else 0.0
+    which = "from each run's own initial network" if col == "paired" else "of the curves"
+    return NTK_LIMIT.row("distance to the infinite-width limit (mean over radii of |seed mean - limit mean|): "
+                         + "; ".join(parts), v,
+                         f"the distance to the computed NTK limit ({which}) falls with every width step at every n with two or more widths (converged runs; slope "
+                         "-0.5 is 1/sqrt(width))", evidence=ev, scale=scale,
+                         unmet=[f"a width of 1e5 or more (the published curves coincide from 1e5; widest here "
+                                f"{widest:.0e})" if widest < 1e5 else ""],
+                         to_decide="two or more widths at each n, up to 1e5 or more (cell 03-limit: to 1e6)")
+
+
 def beyond_linear_claims(df: pd.DataFrame, published: pd.DataFrame | None = None,
-                         crossings: pd.DataFrame | None = None) -> list[dict]:
+                         crossings: pd.DataFrame | None = None, limit: pd.DataFrame | None = None) -> list[dict]:
     """Claims of Jiang & Pehlevan Fig. 3 from a notebook-03 table (one row per n x width x radius x seed) on the
     statistic the figure plots (:func:`_stat`), the published values when given, and the package's own question
-    on the largest modulus over the points."""
+    on the largest modulus over the points. With ``limit`` (each width's distance to the infinite-width limit) the
+    convergence claim is judged by it, else by the gap between the largest widths (activations without a limit)."""
     stat, stat_name = _stat(df)
     keys = ["n_points", "width", "radius"]
     allconv = df.groupby(keys).converged.all()
@@ -184,7 +217,9 @@ def beyond_linear_claims(df: pd.DataFrame, published: pd.DataFrame | None = None
                                v, "at the largest radius the statistic rises with n at every width with two or more n",
                                evidence=ev, scale=scale, to_decide="two or more n at one width"))
     big = sorted(w for w in widths if w >= 1e5)
-    if len(big) >= 3:
+    if limit is not None and len(limit):
+        out.append(_limit_row(limit, ev, scale))
+    elif len(big) >= 3:
         g = top[top.width.isin(big)]
         gaps = {n: float(h.sort_values("width")[stat].diff().abs().iloc[-1]) for n, h in g.groupby("n_points")
                 if h.width.nunique() == len(big)}
