@@ -348,3 +348,6 @@ def test_the_convergence_claim_is_judged_by_the_distance_to_the_limit_when_there
     # a distance that grows at one step
     grows = dist.assign(paired=[0.01, 0.002, 0.003])
     assert _verdicts(claims.beyond_linear_claims(df, limit=grows))[NTK] == "disagrees"
+    # a cell above its loss threshold drops its radius for every width of that n
+    df.loc[(df.width == 1000) & (df.radius == 5.0), "converged"] = False
+    assert list(distance_to_limit(df, lim, "mean_point_max_abs_eig").radii) == [1, 1, 1]

@@ -88,10 +88,17 @@ def distance_to_limit(df: pd.DataFrame, lim: pd.DataFrame, stat: str, paired: pd
     of ``stat`` - the limit's mean over its draws| (the curves of the figure; floored by the spread over
     initialisations, about sd / sqrt(seeds)); with ``paired`` (:func:`limit_given_init`), ``paired``, the mean over
     runs of |``stat`` - the limit's ``stat`` from the run's own initial network| (no such floor). Converged runs
-    only (column ``converged`` where present)."""
+    only (column ``converged`` where present), and within a group only the ``over`` values where every width has
+    one, so that the widths are compared on the same radii (``radii`` counts them)."""
     if "converged" in df:
         df = df[df.converged]
     inner = [k for k in by if k != "width"]
+
+    def common(g: pd.DataFrame) -> pd.DataFrame:   # the radii where every width of the group has a converged run
+        keep = set.intersection(*g.groupby("width")[over].agg(set))
+        return g[g[over].isin(keep)]
+
+    df = pd.concat([common(g) for _, g in df.groupby(inner)]) if inner else common(df)
     lim_mean = lim.groupby(inner + [over])[stat].mean().rename("limit")
     fin = df.groupby(list(by) + [over])[stat].mean().rename("finite").reset_index()
     fin = fin.join(lim_mean, on=inner + [over])
