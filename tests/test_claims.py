@@ -351,3 +351,11 @@ def test_the_convergence_claim_is_judged_by_the_distance_to_the_limit_when_there
     # a cell above its loss threshold drops its radius for every width of that n
     df.loc[(df.width == 1000) & (df.radius == 5.0), "converged"] = False
     assert list(distance_to_limit(df, lim, "mean_point_max_abs_eig").radii) == [1, 1, 1]
+
+
+def test_the_linear_region_claim_needs_a_small_radius():
+    df = _fig3({(5, 1000): 0.2})
+    assert _verdicts(claims.beyond_linear_claims(df[df.radius == 50]))[
+        "At small input norm the network is in the linear region"] == "not tested"
+    assert _verdicts(claims.beyond_linear_claims(df))["At small input norm the network is in the linear region"] \
+        == "agrees"

@@ -37,6 +37,7 @@ DROPS = Claim("The largest Jacobian eigenvalue drops below one with increasing i
 MORE_POINTS = Claim("More training points need a larger input norm",
                     "the curves of more points lie higher (published values at r = 50 rise with n at every width)",
                     f"{JP}, Fig. 3 (as the published figure shows)")
+SMALL_RADIUS = 5.0   # the linear-region claim is judged at a smallest radius up to the published Fig. 3's smallest
 NTK_LIMIT = Claim("The curves converge as the width grows (the NTK limit)",
                   "the curves spread apart at small widths and converge as the width grows: widths 1e5, 5e5 and 1e6 "
                   "nearly coincide", f"{JP}, Fig. 3 (as the published figure shows)")
@@ -178,13 +179,15 @@ def beyond_linear_claims(df: pd.DataFrame, published: pd.DataFrame | None = None
     ev = evidence(df)
     out = []
     r0, r1 = df.radius.min(), df.radius.max()
-    lo = m[m.radius == r0]
+    lo = m[m.radius == r0] if r0 <= SMALL_RADIUS else m.iloc[:0]   # no small radius run: nothing to judge
     out.append(LINEAR.row(f"r = {r0:g} ({stat_name}): " + (", ".join(f"n {int(a.n_points)}, width {a.width:.0e}: "
                                                                      f"{getattr(a, stat):.2f}" for a in lo.itertuples())
-                                                           or "no converged cell"),
+                                                           or ("no converged cell" if r0 <= SMALL_RADIUS else
+                                                               f"no radius of {SMALL_RADIUS:g} or less run")),
                           "not tested" if not len(lo) else ("agrees" if lo[stat].min() >= 0.9 else
                                                             ("partly" if lo[stat].max() >= 0.9 else "disagrees")),
-                          "converged cells at the smallest radius; >= 0.9 counts as near 1", evidence=ev,
+                          f"converged cells at the smallest radius, if it is {SMALL_RADIUS:g} or less (the published "
+                          "figure's smallest); >= 0.9 counts as near 1", evidence=ev,
                           scale=scale, to_decide="a smaller radius, or a larger flow budget at the smallest radius"))
     pairs = df.groupby(["n_points", "width"]).size().index
     ends = {}
