@@ -94,9 +94,11 @@ NOT_RUN: dict[str, str] = {
         "into a scratch folder",
     "papermill --help-notebook notebooks/14_my_figure.ipynb": "reads the notebook the step before it creates; the "
                                                               "same command on notebook 02 is run",
-    "make bench": "the three benchmarks: tens of minutes",
+    "make bench": "the four benchmarks: tens of minutes",
     "make bench-memorize": "trains to MSE 1e-8 for each route: about 15 minutes on a 2-core CPU",
     "make bench-spectra": "trains and decomposes nets of widths up to 2048: minutes",
+    "make bench-limit": "rewrites the committed bench/limit.md and limit.json with this machine's timings (what it "
+                        "computes is tested in tests/test_limit.py)",
 }
 
 # what the placeholders of the commands in NOT_RUN stand for in their syntax check
