@@ -55,7 +55,7 @@ def compare_tables(new: pd.DataFrame, ref: pd.DataFrame, rtol: float = 1e-3, ato
                 # a run stopped by its budget ends wherever rounding took it: its verdict counts are loose too
                 loose = unconverged & (col in VERDICT_COUNTS)
                 allowed = np.where(loose, np.fmax(allowed, loose_rtol * np.abs(y)), allowed)
-                bad = ~both_nan & ~(np.abs(x - y) <= allowed)  # a count present in one table only differs too
+                bad = ~both_nan & ~((x == y) | (np.abs(x - y) <= allowed))  # a count in one table only differs too
             else:
                 tol = np.where(unconverged & (col in LOSS_COLUMNS), loose_rtol, rtol)
                 if across_machines:
@@ -64,7 +64,7 @@ def compare_tables(new: pd.DataFrame, ref: pd.DataFrame, rtol: float = 1e-3, ato
                     if col in LOSS_COLUMNS:  # a converged run stops at the first epoch under its threshold: the
                         # loss there moves by up to one epoch's decrease, a factor 2 at most in these runs
                         tol = np.where(unconverged, tol, 1.0)
-                bad = ~both_nan & ~(np.abs(x - y) <= atol + tol * np.abs(y))
+                bad = ~both_nan & ~((x == y) | (np.abs(x - y) <= atol + tol * np.abs(y)))   # equal infinities agree
         else:
             bad = ~both_nan & (a.astype(str).to_numpy() != b.astype(str).to_numpy())
         for i in np.flatnonzero(bad)[:5]:

@@ -26,7 +26,7 @@ ALL = sorted(p.stem for p in FIG.glob("*.csv"))
 
 @pytest.mark.parametrize("name", ALL)
 def test_every_result_has_its_figure_and_index_entry(name):
-    stem = name.split("_claims")[0].split("_step_size")[0].split("_radii")[0]
+    stem = name.split("_claims")[0].split("_step_size")[0].split("_radii")[0].split("_limit")[0]
     assert list(FIG.glob(f"{stem}*.png")) and list(FIG.glob(f"{stem}*.pdf")), stem
     assert _index_lists(name), f"{name} missing from figures/README.md"
     assert len(_csv(name)) > 0

@@ -31,6 +31,8 @@ def test_tolerances():
     assert compare_tables(_with("train_seconds", 0, 99.0), REF) == []             # timings not compared
     assert compare_tables(REF.drop(columns="width"), REF)
     assert compare_tables(REF.iloc[:1], REF)
+    inf = REF.assign(width=float("inf"))                                           # the limit's width column
+    assert compare_tables(inf, inf) == [] and compare_tables(inf, REF)
 
 
 def test_counts_may_differ_by_their_borderline_points():
