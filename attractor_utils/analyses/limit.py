@@ -13,13 +13,12 @@ import pandas as pd
 import torch
 
 from ..core.jacobian import jacobian
+from ..core.kernels import JACOBIAN_ACTIVATIONS
 from ..core.limit import initial_values, limit_jacobians, limit_model
 from ..data.registry import make_data
 from ..runs.config import build_model
 
-__all__ = ["limit_table", "limit_given_init", "distance_to_limit", "LIMIT_STATS", "LIMIT_ACTIVATIONS"]
-
-LIMIT_ACTIVATIONS = ("sigmoid", "tanh", "erf", "linear")   # ReLU's kernel lacks the input derivatives the Jacobian needs
+__all__ = ["limit_table", "limit_given_init", "distance_to_limit", "LIMIT_STATS"]
 
 _RECIPE = ("data", "n", "dim", "radius", "data_seed", "activation", "depth", "bias")
 LIMIT_STATS = ("max_abs_eig", "mean_point_max_abs_eig", "frac_points_below_1", "max_abs_eig_init", "abs_diff",
@@ -40,11 +39,12 @@ def limit_table(configs: list[dict], draws: int = 20, seed: int = 0, near_tol: f
     """The limit's spectra: one row per distinct recipe of ``configs`` and draw of the initial network, with the
     columns of the notebooks (``n_points``, ``radius``, ``seed`` = the data seed, ``activation``, ``depth``, ``L``,
     ``width`` = inf, ``draw``) and :data:`LIMIT_STATS`; ``frac_near_1`` counts moduli within ``near_tol`` of 1.
-    Draws are seeded by ``seed`` and the data seed, so every recipe's draws are reproducible on their own."""
+    Draws are seeded by ``seed`` and the data seed, so every recipe's draws are reproducible on their own. Recipes
+    whose activation has no limit Jacobian (ReLU) are left out; ``draws=0`` gives no rows (no limit asked for)."""
     rows, seen = [], set()
-    for c in configs:
+    for c in configs if draws else []:
         key = tuple(c[k] for k in _RECIPE)
-        if key in seen:
+        if key in seen or c["activation"] not in JACOBIAN_ACTIVATIONS:
             continue
         seen.add(key)
         X, _ = make_data(c)
@@ -55,7 +55,8 @@ def limit_table(configs: list[dict], draws: int = 20, seed: int = 0, near_tol: f
             rows.append({"n_points": c["n"], "dim": c["dim"], "radius": c["radius"], "seed": c["data_seed"],
                          "activation": c["activation"], "depth": c["depth"], "L": c["depth"] + 1, "bias": c["bias"],
                          "width": math.inf, "draw": k, **{s: float(v[k]) for s, v in st.items()}})
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["n_points", "dim", "radius", "seed", "activation", "depth", "L", "bias", "width",
+                                       "draw", *LIMIT_STATS])
 
 
 def limit_given_init(runs: list, near_tol: float = 0.1) -> pd.DataFrame:

@@ -33,9 +33,10 @@ from torch import Tensor
 
 from . import validate as V
 
-__all__ = ["KERNEL_ACTIVATIONS", "Jet", "KernelJets", "gauss_moments", "kernel_jets", "nngp", "ntk"]
+__all__ = ["KERNEL_ACTIVATIONS", "JACOBIAN_ACTIVATIONS", "Jet", "KernelJets", "gauss_moments", "kernel_jets", "nngp", "ntk"]
 
 KERNEL_ACTIVATIONS = ("sigmoid", "tanh", "erf", "linear", "relu")
+JACOBIAN_ACTIVATIONS = KERNEL_ACTIVATIONS[:-1]   # with input derivatives: relu's are not functions at equal points
 _ORDER = 3          # derivatives of the activation used (the Hessians of K in (p, q, r) need the 3rd)
 _SPAN = 8.0         # the rule integrates standard normals over [-_SPAN, _SPAN] (weight outside: 1e-15)
 _KAPPA = {"sigmoid": 0.6, "tanh": 0.25, "erf": 0.35, "linear": 2.0}   # rule step times the standard deviation
@@ -297,7 +298,7 @@ def kernel_jets(X: Tensor, activation: str = "sigmoid", depth: int = 1, bias: bo
     if derivatives and act == "relu":
         raise ValueError("derivatives=True: relu's kernel has no second input derivatives at equal points; "
                          "use derivatives=False (kernel values) or activation in "
-                         f"{[a for a in KERNEL_ACTIVATIONS if a != 'relu']}")
+                         f"{list(JACOBIAN_ACTIVATIONS)}")
     n, dim = X.shape
     zero = torch.nonzero((X * X).sum(1) == 0).flatten()
     if len(zero):
