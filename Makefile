@@ -21,6 +21,7 @@ help:
 	@echo "             [CLUSTER=tcp://host:8786|local:N]                   ... training runs on a Dask cluster"
 	@echo "make paper-cells [CELL=09-wide]                                  the paper-scale cells of the open claims"
 	@echo "make plan [PRESET=...] [NB=...] [WORKERS=8] [CALIBRATE=1] [FRESH=1]  runs, cache, projected time, before a run"
+	@echo "          [PROBE=60[,600]] [CELL=03-wide]                        ... measuring new recipes; a paper cell"
 	@echo "make plan-check                                                  plan vs measured cold times -> README table"
 	@echo "make test                                                        unit + notebook tests"
 	@echo "make report [PRESET=...]                                          browsable site of the results (nothing re-run)"
@@ -66,7 +67,8 @@ figures: setup
 # what a preset trains (per notebook, by shape; how much is cached) and its projected time here and on WORKERS workers
 plan: setup
 	$(PY) -m tools.plan --preset $(PRESET) --workers $(WORKERS) $(if $(CALIBRATE),--calibrate) $(if $(FRESH),--fresh) \
-	  $(if $(PLAN_CELL_TIMEOUT),--cell-timeout $(PLAN_CELL_TIMEOUT)) $(NB)
+	  $(if $(PLAN_CELL_TIMEOUT),--cell-timeout $(PLAN_CELL_TIMEOUT)) $(if $(PROBE),--probe $(PROBE)) \
+	  $(foreach c,$(CELL),--cell $(c)) $(NB)
 
 # the plan against the measured cold times of figures/timings.json: the README's table (after a cold `make figures`)
 plan-check: setup

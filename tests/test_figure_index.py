@@ -81,8 +81,18 @@ def test_a_plan_next_to_the_cold_times_is_compared_with_them(tmp_path):
     (tmp_path / "plan.json").write_text(json.dumps({"machine": "Test CPU", "seconds": {"01_a": 100.0, "02_b": 5.0},
                                                     "at_most_seconds": {"01_a": 400.0, "02_b": 9.0}}))
     text = _index(tmp_path, timings)
-    assert "Plan against measurement" in text and "| `01_a` | 300 | 100 | 3.00 | 400 |" in text
+    assert "Plan against measurement" in text and "| `01_a` | 300 | 100 | 3.00 | - | 400 |" in text
     assert "| `02_b` |" not in text  # no cold time: nothing to compare
+    # a plan made with probes: its projection from an empty cache, and what it rests on
+    (tmp_path / "plan.json").write_text(json.dumps({"machine": "Test CPU", "seconds": {"01_a": 100.0},
+                                                    "cold_seconds": {"01_a": 250.0},
+                                                    "rests_on": {"01_a": {"probe": 3, "budget": 1}},
+                                                    "probe_seconds": {"01_a": 42.0}}))
+    assert "| `01_a` | 300 | 250 | 1.20 | probe 3, budget 1 (probes 42 s) | - |" in _index(tmp_path, timings)
+    # a cold time measured on another processor is not divided by this one's projection
+    (tmp_path / "plan.json").write_text(json.dumps({"machine": "Other CPU, 2 torch threads",
+                                                    "seconds": {"01_a": 100.0}}))
+    assert "| `01_a` | 300 | 100 | - (cold on Test CPU) | - | - |" in _index(tmp_path, timings)
 
 
 def test_paper_cells_are_listed_with_their_training_run_and_what_they_decide(tmp_path):
@@ -96,7 +106,12 @@ def test_paper_cells_are_listed_with_their_training_run_and_what_they_decide(tmp
     (folder / "timings.json").write_text(json.dumps({cell["notebook"]: t}))
     text = _index(tmp_path, {"01_a": {"preset": "paper"}})
     row = next(ln for ln in text.splitlines() if ln.startswith("| `06-grid`"))
-    assert "| 6 | 1479 | 25 |" in row and cell["decides"][0] in row
+    assert "| 6 | 1479 | - | 25 |" in row and cell["decides"][0] in row
+    (tmp_path / "plan.json").write_text(json.dumps({"machine": "Test CPU", "cold_seconds": {"cell-06-grid": 1200.0},
+                                                    "rests_on": {"cell-06-grid": {"probe": 6}}}))
+    row = next(ln for ln in _index(tmp_path, {"01_a": {"preset": "paper"}}).splitlines()
+               if ln.startswith("| `06-grid`"))
+    assert "| 6 | 1479 | 1200 (probe 6) | 25 |" in row  # the cell's projection next to its training run
     assert "Paper cells" not in _index(tmp_path / "variants", {"01_a": {"preset": "paper"}})
 
 

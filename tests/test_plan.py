@@ -215,3 +215,118 @@ def test_plan_check_writes_the_readme_table_from_plan_and_measured_times(tmp_pat
     row = next(line for line in table.splitlines() if "`01_a`" in line)
     assert "| 2 / 2 |" in row and f"{plan_s:.0f} s" in row and "20 s" in row and f"{plan_s / 20:.2f}" in row
     assert "(4 s)" in row  # the measured warm time next to the plan pass
+
+
+# --- probes (issue 35): a recipe with no finished run is measured, not counted at its budget --------------------------
+
+def _model():
+    return costs.CostModel({f: np.array([1e-3, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {"float64": 1.0},
+                           [0.0, 0.0, 0.0])
+
+
+def test_extrapolate_work_follows_the_log_loss_to_the_threshold():
+    samples = [(e, 10 ** (-e / 100)) for e in range(0, 501, 50)]  # exactly log-linear: 1e-8 at epoch 800
+    assert plan.extrapolate_work(samples, 1e-8, 10_000) == 800
+    assert plan.extrapolate_work(samples, 1e-8, 700) == 700  # never past the budget
+    assert plan.extrapolate_work(samples, 1e-3, 10_000) == 500  # already below: the work done
+    flat = [(e, 0.5) for e in range(0, 501, 50)]
+    assert plan.extrapolate_work(flat, 1e-8, 9000) == 9000  # a curve that does not fall: the budget
+    assert plan.extrapolate_work([(0, 1.0)], 1e-8, 9000) == 9000  # too few points
+
+
+def test_a_probe_that_ends_is_cached_and_stands_for_its_recipe(tmp_path, plan_mode, monkeypatch):
+    from tools.lib.projection import project
+
+    monkeypatch.setenv(plan.PROBE_ENV, "60")
+    cache = Cache(tmp_path / "cache" / "runs")
+    cfgs = _configs(seeds=(0, 1, 2), epochs=3000, threshold=1e-3)
+    runs = au.train_runs(cfgs, cache=cache, progress=False)
+    probe, call = _calls(plan_mode)
+    assert probe["kind"] == "probe" and probe["finished"] and probe["converged"] and probe["key"] == config_key(cfgs[0])
+    assert len(cache.entries()) == 1 and cache.get(cfgs[0])["epochs"] == probe["work"] < 3000
+    assert [r["cached"] for r in call["runs"]] == [True, False, False]
+    assert [r.result["epochs"] for r in runs] == [probe["work"]] * 3  # the stand-ins take the probe's work
+    p = project({"plan_seconds": probe["seconds"] + 1.0, "calls": [probe, call]}, cache, _model())
+    assert p["rest_on"] == {"cache": 0, "twin": 0, "probe": 2, "budget": 0} and p["probe_s"] == probe["seconds"]
+    assert p["expected_s"] == pytest.approx(probe["work"] * 1e-3)  # one batch of two, each to the probe's work
+    assert p["analysis_s"] == pytest.approx(1.0)  # the pass less its probe
+    # the real run reuses the probe, and a lone run of the same configuration gives the same numbers
+    monkeypatch.delenv(plan.PLAN_ENV)
+    plan._INDEX.clear()
+    au.train_runs(cfgs, cache=cache, progress=False)
+    assert len(cache.entries()) == 3
+    other = Cache(tmp_path / "other")
+    au.train_runs(cfgs[:1], cache=other, progress=False)
+    assert other.get(cfgs[0])["final_loss"] == cache.get(cfgs[0])["final_loss"]
+
+
+def test_a_probe_at_its_time_limit_extrapolates_and_stores_nothing(tmp_path, plan_mode, monkeypatch):
+    from tools.lib.projection import project
+
+    monkeypatch.setenv(plan.PROBE_ENV, "0.05,0.05")
+    cache = Cache(tmp_path / "cache" / "runs")
+    cfgs = _configs(seeds=(0, 1), epochs=10**6, threshold=1e-30)
+    other = _configs(seeds=(0,), width=9, epochs=10**6, threshold=1e-30)  # a second recipe: no probe time left
+    au.train_runs(cfgs + other, cache=cache, progress=False)
+    probe, call = _calls(plan_mode)
+    assert probe["kind"] == "probe" and not probe["finished"] and cache.entries() == []
+    assert 0 < probe["work_done"] <= probe["work"] <= 10**6
+    assert plan.expected_work(cfgs[1], cache) == (probe["work"], "probe")
+    p = project({"plan_seconds": 1.0, "calls": [probe, call]}, cache, _model())
+    assert p["rest_on"] == {"cache": 0, "twin": 0, "probe": 2, "budget": 1}
+    plan._PROJECTED.clear()
+
+
+def test_a_run_outside_the_cache_is_probed_and_leaves_its_epochs(tmp_path, plan_mode, monkeypatch):
+    from tools.lib.projection import project
+
+    monkeypatch.setenv(plan.PROBE_ENV, "60")
+    x = torch.randn(5, dtype=torch.float64)
+    kw = dict(max_epochs=400, loss_threshold=1e-6, lr=0.05)
+    out = au.theory_runs.train_rank1("tanh", x, 8, **kw)
+    direct, probe = _calls(plan_mode)
+    assert probe["kind"] == "probe" and probe["key"] == direct["key"] and probe["finished"]
+    assert probe["work"] == out["epochs"] > 0 and direct["work"] is None
+    p = project({"plan_seconds": 1.0, "calls": [direct, probe]}, Cache(tmp_path / "c"), _model())
+    assert p["rest_on"]["probe"] == 1 and p["expected_s"] == pytest.approx(out["epochs"] * 1e-3)
+    monkeypatch.delenv(plan.PROBE_ENV)  # a later plan finds the probe's epochs in its cost file
+    au.theory_runs.train_rank1("tanh", x, 8, **kw)
+    assert _calls(plan_mode)[-1]["work"] == out["epochs"]
+    monkeypatch.setenv(plan.PROBE_ENV, "soon")
+    with pytest.raises(ValueError, match=plan.PROBE_ENV):
+        plan.probe_limits()
+
+
+def test_make_plan_of_a_paper_cell_plans_its_parameters_and_records_its_cold_projection(tmp_path, monkeypatch, capsys):
+    """`make plan CELL=03-wide PROBE=30`: the cell's notebook at the paper preset with the cell's parameters, stored
+    as cell-03-wide, its projection from an empty cache in figures/paper/plan.json; an unknown cell or a malformed
+    probe setting is refused, naming what is accepted."""
+    import tools.plan as tp
+    from tools.lib.cells import CELLS
+
+    monkeypatch.setattr(tp, "ROOT", tmp_path)
+    monkeypatch.delenv("ATTRACTOR_FIGURES", raising=False)
+    cache = Cache(tmp_path / "cache")
+    monkeypatch.setattr("attractor_utils.runs.caching.default_cache", lambda name="runs": cache)
+    monkeypatch.setattr(tp, "_calibration", lambda force=False: _model())
+    cfgs = _configs(seeds=(0, 1), epochs=300)
+    seen = {}
+
+    def fake_plan(nb, preset, fresh=False, cell_timeout=None, params=None, probe=None, name=None):
+        seen.update(nb=nb.stem, preset=preset, params=params, probe=probe, name=name)
+        return {"notebook": nb.stem, "preset": preset, "plan_seconds": 2.0, "errors": [],
+                "calls": [{"kind": "sweep", "device": "cpu",
+                           "runs": [{"key": config_key(c), "cached": False, "config": c} for c in cfgs]}]}
+
+    monkeypatch.setattr(tp, "get_plan", fake_plan)
+    assert tp.main(["--cell", "03-wide", "--probe", "30"]) == 0
+    assert seen == {"nb": CELLS["03-wide"]["notebook"], "preset": "paper", "params": CELLS["03-wide"]["parameters"],
+                    "probe": "30", "name": "cell-03-wide"}
+    doc = json.loads((tmp_path / "figures" / "paper" / "plan.json").read_text())
+    assert doc["cold_seconds"]["cell-03-wide"] == pytest.approx(2.0 + 300 * 1e-3, abs=0.1)
+    assert doc["rests_on"]["cell-03-wide"] == {"budget": 2}
+    with pytest.raises(SystemExit, match="accepted values: 03-wide"):
+        tp.main(["--cell", "03-widest"])
+    with pytest.raises(SystemExit):
+        tp.main(["--probe", "soon"])
+    assert "--probe='soon'" in capsys.readouterr().err

@@ -80,6 +80,10 @@ NOT_RUN: dict[str, str] = {
         "a synopsis of make plan's options (checked with all of them set); plan passes at the paper preset",
     "make plan PRESET=paper NB=...": "NB=... stands for the notebook of a paper cell (checked with "
                                      "02_linear_region); a plan pass at the paper preset",
+    "make plan PROBE=P[,T]": "trains a probe of every new recipe of every notebook (up to T seconds each); probes are "
+                             "tested in tests/test_plan.py",
+    "make plan CELL=03-wide PROBE=60": "a plan pass of notebook 03 at widths up to 1e6 with probes that train "
+                                       "(minutes); cells are planned in tests/test_plan.py",
     "make plan WORKERS=N": "N stands for a number of workers (checked with 2); as make plan",
     "make plan-check": "needs the cold times of a full make figures (figures/timings.json) and plan passes of every "
                        "notebook",

@@ -27,6 +27,7 @@ from pathlib import Path
 
 from attractor_utils.runs import caching  # caching.default_cache, looked up when called (tests replace it)
 from attractor_utils.runs.costs import CostModel, calibrate, calibration_path
+from tools.lib.cells import CELLS
 from tools.lib.paths import ROOT, figures_folder, select_notebooks
 from tools.lib.plans import PLAN_DIR, get_plan, load_plan
 from tools.lib.projection import cached_now, project
@@ -64,6 +65,17 @@ def print_notebook(doc: dict, p: dict, workers: int, detail: bool = True) -> Non
           f"outside training ({p['analysis_from']}): {duration(p['analysis_s'])}")
     print(f"  projected: 1 worker {duration(p['planned_s'])} (at most {duration(p['planned_at_most_s'])}); {workers} "
           f"workers {duration(p['planned_n_s'])} (at most {duration(p['planned_at_most_n_s'])})")
+    rest = ", ".join(f"{n} on {'a ' if k != 'budget' else ''}{k if k != 'cache' else 'their own record'}"
+                     for k, n in p["rest_on"].items() if n)
+    if rest:
+        print(f"  runs to train, their epochs resting on: {rest}")
+    for e in p["probes"]:
+        how = (f"ended at {e['work']:,} ({'converged' if e.get('converged') else 'at its budget'}), stored in the "
+               "cache" if e["finished"] else f"stopped after {e.get('work_done', 0):,}; the loss curve extrapolated "
+               f"to the threshold: {e['work']:,}")
+        print(f"  probe ({e['seconds']:.0f} s): {_recipe_text(e)}: {how} of {e['budget']:,}")
+    if p["probes"]:
+        print(f"  probes: {len(p['probes'])}, {duration(p['probe_s'])} (their runs now cached count as such above)")
     for e in doc.get("errors", []):
         if e.get("timeout"):
             print(f"  NOTE: cell {e['cell']} was interrupted by the cell time limit: the time outside training is at "
@@ -71,6 +83,14 @@ def print_notebook(doc: dict, p: dict, workers: int, detail: bool = True) -> Non
         else:
             print(f"  NOTE: cell {e['cell']} failed on stand-in runs ({e['error']}); a training call after the "
                   "failure in that cell would be missing from the plan")
+
+
+def _recipe_text(probe: dict) -> str:
+    try:
+        c = json.loads(probe["recipe"])
+        return f"{c.get('optimizer')} {c.get('activation', '')} {c['dim']}-{c['width']}x{c['depth']} n={c['n']}"
+    except (ValueError, KeyError, TypeError):
+        return "a run outside the run cache"
 
 
 def _calibration(force: bool = False) -> CostModel:
@@ -92,20 +112,35 @@ def _calibration(force: bool = False) -> CostModel:
     return model
 
 
+def targets(args) -> list[tuple[str, Path, dict | None]]:
+    """(plan name, notebook, parameters) of what ``make plan`` plans: the notebooks named (default all), or with
+    ``--cell`` the paper cells named (:data:`tools.lib.cells.CELLS`; plan name ``cell-<name>``)."""
+    if not args.cell:
+        return [(nb.stem, nb, None) for nb in notebooks(args.notebooks)]
+    unknown = sorted(set(args.cell) - set(CELLS))
+    if unknown:
+        raise SystemExit(f"--cell {', '.join(unknown)}: unknown; accepted values: {', '.join(CELLS)}")
+    return [(f"cell-{c}", ROOT / "notebooks" / f"{CELLS[c]['notebook']}.ipynb", CELLS[c]["parameters"])
+            for c in args.cell]
+
+
 def main_plan(args) -> int:
     model = _calibration(args.calibrate)
     cache = caching.default_cache()
     tfile = figures_folder(args.preset, ROOT) / "timings.json"
     timings = json.loads(tfile.read_text()) if tfile.is_file() else {}
     total = {"analysis": 0.0, "exp": 0.0, "max": 0.0, "exp_n": 0.0, "max_n": 0.0, "runs": 0, "cached": 0}
-    rows = []
-    for nb in notebooks(args.notebooks):
-        print(f"planning {nb.stem} ...", flush=True)
-        doc = get_plan(nb, args.preset, args.fresh, args.cell_timeout)
-        warm = (timings.get(nb.stem, {}).get("warm") or {}).get("seconds")
+    rows, colds = [], {}
+    for stem, nb, params in targets(args):
+        print(f"planning {stem}{' with probes ' + args.probe if args.probe else ''} ...", flush=True)
+        doc = get_plan(nb, args.preset, args.fresh, args.cell_timeout, params, args.probe, stem)
+        warm = None if params else (timings.get(nb.stem, {}).get("warm") or {}).get("seconds")
         p = project(doc, cache, model, args.workers, warm_s=warm)
         print_notebook(doc, p, args.workers, detail=not args.brief)
-        rows.append((nb.stem, p))
+        cold = project(doc, cache, model, 1, assume_cold=True, warm_s=warm)
+        print(f"  from an empty cache (the probes' runs included): 1 worker {duration(cold['planned_s'])}")
+        rows.append((stem, p))
+        colds[stem] = cold
         total["analysis"] += p["analysis_s"]
         total["exp"] += p["expected_s"]
         total["max"] += p["at_most_s"]
@@ -135,6 +170,10 @@ def main_plan(args) -> int:
                            ("seconds_on_workers", "planned_n_s")):
             doc.setdefault(key, {}).update({stem: round(p[field], 1) for stem, p in rows})
         doc.setdefault("date", {}).update({stem: time.strftime("%Y-%m-%d") for stem, _ in rows})
+        doc.setdefault("cold_seconds", {}).update({stem: round(c["planned_s"], 1) for stem, c in colds.items()})
+        doc.setdefault("rests_on", {}).update({stem: {k: n for k, n in c["rest_on"].items() if n}
+                                               for stem, c in colds.items()})
+        doc.setdefault("probe_seconds", {}).update({stem: round(p["probe_s"], 1) for stem, p in rows})
         out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
@@ -239,8 +278,21 @@ def main(argv=None) -> int:
                     help="--check against this timings.json (a path, or git:REV for figures/'s as committed) instead "
                          "of figures/'s (the README is then left alone, unless --readme)")
     ap.add_argument("--readme", action="store_true", help="--check --timings ...: write the README's table all the same")
+    ap.add_argument("--probe", default=None, metavar="P[,T]",
+                    help="measure recipes with no finished run: train the first run of each for up to P seconds "
+                         "(T in all, default 10 P), stored in the cache when it ends, else its loss curve extrapolated")
+    ap.add_argument("--cell", action="append", default=[], metavar="NAME",
+                    help="plan the paper cell NAME (tools/lib/cells.py; repeatable) instead of notebooks")
     ap.add_argument("notebooks", nargs="*", help="stems (default: every notebook)")
     args = ap.parse_args(argv)
+    if args.cell:
+        args.preset = "paper"
+    if args.probe is not None:
+        try:
+            vals = [float(v) for v in args.probe.split(",")]
+            assert len(vals) in (1, 2) and min(vals) > 0
+        except (ValueError, AssertionError):
+            ap.error(f"--probe={args.probe!r}: expected P or P,T, seconds > 0 (per probe, and in all)")
     if args.workers < 1:
         ap.error(f"--workers={args.workers}: must be an integer >= 1")
     if args.check:

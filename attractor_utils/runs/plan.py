@@ -15,24 +15,39 @@ result); of a run not trained yet, its epoch budget at most, and as an expected 
 the same recipe (the same configuration but for seeds and budget): a run that converged at E epochs counts min(E,
 budget), one that did not, the budget (:func:`expected_work`). With no similar run in the cache, expected = budget.
 What it costs in seconds: :mod:`attractor_utils.runs.costs`.
+
+**Probes** (``$ATTRACTOR_PLAN_PROBE`` = ``"P"`` or ``"P,T"`` seconds, ``make plan PROBE=...``): a recipe with no
+finished run in the cache is measured instead of counted at its budget. The first run of the recipe is trained for
+real, for at most P seconds (and no more than T seconds of probes in the whole pass, default 10 P): a probe that
+ends (converged or at its budget) is stored in the run cache like any run, so the real run reuses it; one stopped at
+its time limit leaves a projection, its loss curve extrapolated to the threshold (:func:`extrapolate_work`), and
+nothing in the cache. Each probe is one line of the plan file (``"kind": "probe"``); the rest of the pass sees the
+probe's work as its recipe's expected work. Runs trained outside the run cache (:class:`DirectRun`) are probed the
+same way, their work kept in their cost file.
 """
 from __future__ import annotations
 
 import json
+import math
 import os
 import statistics
+import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
+import numpy as np
 import torch
 
+from ..core import progress as core_progress
 from ..core.models import default_device
 from .caching import Cache, config_key, default_cache
 
-__all__ = ["PLAN_ENV", "planning", "record_call", "record_direct", "cost_path", "known_work", "work_of",
-           "expected_work", "standin_result"]
+__all__ = ["PLAN_ENV", "PROBE_ENV", "planning", "record_call", "record_direct", "cost_path", "known_work", "work_of",
+           "expected_work", "recipe_key", "standin_result", "probe_limits", "ProbeDeadline", "extrapolate_work", "probe_runs",
+           "DirectProbe"]
 
 PLAN_ENV = "ATTRACTOR_PLAN"
+PROBE_ENV = "ATTRACTOR_PLAN_PROBE"
 
 
 def planning() -> bool:
@@ -93,7 +108,8 @@ def work_of(result: dict, config: dict) -> int:
 _SKIP_SIMILAR = ("seed", "data_seed", "max_epochs", "label")
 
 
-def _similar_key(c: dict) -> str:
+def recipe_key(c: dict) -> str:
+    """A configuration's recipe: every setting but its seeds, budget and label (runs of one recipe take alike)."""
     return json.dumps({k: c[k] for k in sorted(c) if k not in _SKIP_SIMILAR}, sort_keys=True, default=str)
 
 
@@ -101,7 +117,7 @@ _INDEX: dict[str, dict[str, list[dict]]] = {}
 
 
 def _index(cache: Cache) -> dict[str, list[dict]]:
-    """The cache's finished runs by recipe (:func:`_similar_key`), read once per process (no integrity check: an
+    """The cache's finished runs by recipe (:func:`recipe_key`), read once per process (no integrity check: an
     estimate)."""
     root = str(cache.root)
     if root not in _INDEX:
@@ -110,7 +126,7 @@ def _index(cache: Cache) -> dict[str, list[dict]]:
             try:
                 c = json.loads((res.parent / "config.json").read_text())
                 r = json.loads(res.read_text())
-                idx.setdefault(_similar_key(c), []).append(
+                idx.setdefault(recipe_key(c), []).append(
                     {"work": work_of(r, c), "converged": bool(r.get("converged")), "lr": r.get("lr"),
                      "flow_time": r.get("flow_time")})
             except (OSError, ValueError, KeyError, TypeError):
@@ -121,14 +137,17 @@ def _index(cache: Cache) -> dict[str, list[dict]]:
 
 def expected_work(c: dict, cache: Cache) -> tuple[int, str]:
     """(work, source) of configuration ``c``: ``"cache"`` its own result's work; ``"similar"`` the median over cached
-    runs of the same recipe (converged at E: min(E, budget); not converged: the budget); ``"budget"`` its epoch
-    budget, when nothing similar is cached."""
+    runs of the same recipe (converged at E: min(E, budget); not converged: the budget); ``"probe"`` the projection
+    of a probe of this pass stopped at its time limit; ``"budget"`` its epoch budget, when nothing similar is
+    cached."""
     r = cache.get(c)
     if r is not None:
         return work_of(r, c), "cache"
     budget = int(c["max_epochs"])
-    sim = _index(cache).get(_similar_key(c), [])
+    sim = _index(cache).get(recipe_key(c), [])
     if not sim:
+        if recipe_key(c) in _PROJECTED:
+            return min(budget, _PROJECTED[recipe_key(c)]), "probe"
         return budget, "budget"
     vals = [min(s["work"], budget) if s["converged"] else budget for s in sim]
     return int(statistics.median(vals)), "similar"
@@ -145,10 +164,174 @@ def standin_result(c: dict, cache: Cache) -> dict:
            "diverged": False, "best_epoch": work, "train_seconds": 0.0, "batch_size": 1,
            "threads": torch.get_num_threads(), "history": {"epoch": [0], "loss": [loss]}, "planned": True}
     if flow:
-        sim = _index(cache).get(_similar_key(c), [])
+        sim = _index(cache).get(recipe_key(c), [])
         lrs = [s["lr"] for s in sim if isinstance(s.get("lr"), (int, float))]
         fts = [s["flow_time"] for s in sim if isinstance(s.get("flow_time"), (int, float))]
         lr = float(statistics.median(lrs)) if lrs else 1.0
         res.update(lr=lr, max_step=lr, min_step=lr, flow_time=float(statistics.median(fts)) if fts else float("nan"),
                    grad_evals=work, rejected=0, forced=0, flow_tol=c.get("flow_tol"))
     return res
+
+
+# --- probes: a recipe measured, not counted at its budget ----------------------------------------------------------
+
+_PROJECTED: dict[str, int] = {}  # recipe -> work projected by a probe of this pass that hit its time limit
+
+
+class ProbeDeadline(Exception):
+    """Raised inside a probe's training loop at its time limit."""
+
+
+def probe_limits() -> tuple[float, float] | None:
+    """(seconds per probe, seconds of probes per plan pass) from ``$ATTRACTOR_PLAN_PROBE`` ("P" or "P,T"; T defaults
+    to 10 P); None when probes are off (or outside plan mode). A malformed value is an error naming the variable."""
+    raw = os.environ.get(PROBE_ENV, "").strip()
+    if not raw or not planning():
+        return None
+    try:
+        vals = [float(v) for v in raw.split(",")]
+        if len(vals) not in (1, 2) or min(vals) <= 0:
+            raise ValueError
+    except ValueError:
+        raise ValueError(f"${PROBE_ENV}={raw!r}: expected 'P' or 'P,T', seconds > 0 per probe and in all") from None
+    return vals[0], vals[1] if len(vals) == 2 else 10 * vals[0]
+
+
+def _probes_so_far() -> list[dict]:
+    try:
+        lines = Path(os.environ[PLAN_ENV]).read_text().splitlines()
+    except (OSError, KeyError):
+        return []
+    return [e for e in map(json.loads, filter(str.strip, lines)) if e.get("kind") == "probe"]
+
+
+def extrapolate_work(samples: Sequence[tuple[int, float]], threshold: float, budget: int) -> int:
+    """The work at which a loss curve reaches ``threshold``: ``samples`` (work, loss) in order; log10(loss) fitted
+    by a line in the work over the last half of the samples (at least two) and followed to the threshold; the
+    ``budget`` when the fit does not fall (or there are too few samples); never less than the work already done.
+    An estimate: a curve that falls faster later (a learning-rate cut, the end of a plateau) reaches it sooner."""
+    pts = [(w, math.log10(v)) for w, v in samples if v > 0 and math.isfinite(v)]
+    done = int(samples[-1][0]) if samples else 0
+    if pts and pts[-1][1] <= math.log10(threshold):
+        return min(budget, done)
+    tail = pts[len(pts) // 2:]
+    if len(tail) < 2 or tail[-1][0] == tail[0][0]:
+        return budget
+    slope, icpt = np.polyfit([w for w, _ in tail], [v for _, v in tail], 1)
+    if not slope < 0:
+        return budget
+    return int(min(budget, max(done, math.ceil((math.log10(threshold) - icpt) / slope))))
+
+
+class _ProbeBar:
+    """A training loop's progress bar during a probe: records (work, loss) and raises :class:`ProbeDeadline` once
+    ``deadline`` (``time.perf_counter()``) has passed."""
+
+    def __init__(self, total: int, deadline: float, samples: list):
+        self.n, self.total, self.deadline, self.samples = 0, total, deadline, samples
+
+    def _check(self) -> None:
+        if time.perf_counter() > self.deadline:
+            raise ProbeDeadline
+
+    def update(self, k: int = 1) -> None:
+        self.n += k
+        self._check()
+
+    def set_postfix(self, refresh: bool = True, **kw) -> None:
+        try:
+            self.samples.append((self.n, float(kw["loss"])))
+        except (KeyError, ValueError, TypeError):
+            pass
+        self._check()
+
+    def refresh(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _timed(train_fn: Callable[[], object], seconds: float) -> tuple[object | None, list, float]:
+    """Run ``train_fn`` with the training loops' progress drawn by a :class:`_ProbeBar` of ``seconds``: (its return
+    value or None when stopped at the limit, the loss samples, seconds taken)."""
+    samples: list = []
+    t0 = time.perf_counter()
+    old = core_progress.progress_hook
+    core_progress.progress_hook = lambda total, desc: _ProbeBar(total, t0 + seconds, samples)
+    try:
+        out = train_fn()
+    except ProbeDeadline:
+        out = None
+    finally:
+        core_progress.progress_hook = old
+    return out, samples, time.perf_counter() - t0
+
+
+def probe_runs(configs: Sequence[dict], fn: Callable[..., object], cache: Cache, device=None) -> None:
+    """In plan mode with probes on (:func:`probe_limits`): for each recipe of ``configs`` (runs not in ``cache``)
+    with no finished run in the cache and no probe yet in this pass, while the pass's probe time lasts, train its
+    first run with ``fn([config], cache, device=..., progress=True)`` for at most the probe's seconds, and append the
+    probe to the plan file."""
+    limits = probe_limits()
+    if limits is None:
+        return
+    per, total = limits
+    done = _probes_so_far()
+    spent, probed = sum(p["seconds"] for p in done), {p["recipe"] for p in done}
+    for c in configs:
+        recipe = recipe_key(c)
+        if recipe in probed or c in cache or _index(cache).get(recipe):
+            continue
+        if spent >= total:
+            break
+        probed.add(recipe)
+        budget = int(c["max_epochs"])
+        _, samples, secs = _timed(lambda: fn([c], cache, device=device, progress=True), min(per, total - spent))
+        spent += secs
+        res = cache.get(c)
+        entry = {"kind": "probe", "cell": _cell(), "recipe": recipe, "key": config_key(c), "budget": budget,
+                 "seconds": round(secs, 2), "finished": res is not None}
+        if res is not None:  # ended: stored like any run; later plans find it in the cache
+            _INDEX.pop(str(cache.root), None)
+            entry.update(work=work_of(res, c), converged=bool(res.get("converged")))
+        else:
+            entry.update(work=extrapolate_work(samples, float(c.get("loss_threshold", 1e-8)), budget),
+                         work_done=int(samples[-1][0]) if samples else 0, converged=None,
+                         loss=samples[-1][1] if samples else None)
+            _PROJECTED[recipe] = entry["work"]
+        _append(entry)
+
+
+class DirectProbe:
+    """A probe of a run trained outside the run cache (:class:`attractor_utils.runs.run.DirectRun`, ``recipe``: its
+    key): ``active`` when probes are on, the pass has probe time left and this run has no probe yet; :meth:`callback`
+    (the training loop's ``callback``, one call an epoch) records the loss and raises :class:`ProbeDeadline` at the
+    limit; :meth:`finish` appends the probe to the plan file."""
+
+    def __init__(self, recipe: str, budget: int, threshold: float):
+        self.recipe, self.budget, self.threshold, self.samples, self.count = recipe, int(budget), float(threshold), [], 0
+        limits = probe_limits()
+        done = _probes_so_far() if limits else []
+        spent = sum(p["seconds"] for p in done)
+        self.active = bool(limits) and spent < limits[1] and recipe not in {p["recipe"] for p in done}
+        self.seconds = min(limits[0], limits[1] - spent) if self.active else 0.0
+        self.t0 = time.perf_counter()
+
+    def callback(self, epoch: int, loss, model=None) -> None:
+        if self.count % 50 == 0:
+            self.samples.append((self.count, float(np.max(loss))))
+        self.count += 1
+        if time.perf_counter() - self.t0 > self.seconds:
+            raise ProbeDeadline
+
+    def finish(self, work: int, converged: bool, stopped: bool) -> None:
+        """Append the probe (``work`` done; ``stopped`` at the time limit) to the plan file."""
+        entry = {"kind": "probe", "cell": _cell(), "recipe": self.recipe, "key": self.recipe, "budget": self.budget,
+                 "seconds": round(time.perf_counter() - self.t0, 2), "finished": not stopped}
+        if stopped:
+            entry.update(work=extrapolate_work(self.samples, self.threshold, self.budget), work_done=int(work),
+                         converged=None)
+        else:
+            entry.update(work=int(work), converged=bool(converged))
+        _append(entry)

@@ -26,7 +26,7 @@ from ..core.training import TrainResult, train, train_ensemble
 from ..data.registry import make_data
 from ..files import atomic_write_text
 from . import plan
-from .caching import Cache
+from .caching import Cache, config_key
 from .config import build_model, train_kwargs
 
 __all__ = ["Run", "run_result", "train_group", "train_batch", "load_run", "PlannedRun", "DirectRun", "deterministic"]
@@ -213,21 +213,35 @@ def load_run(c: dict, cache: Cache, device=None, X: Tensor | None = None, Y: Ten
 
 class DirectRun:
     """A run trained outside the run cache (``name``, e.g. "train_rank1"), described by ``signature`` (every setting
-    that decides its result), ``shape`` (dim, width, depth, n, optimizer, dtype: what its epochs cost) and its epoch
-    ``budget``. In plan mode it is recorded (:func:`attractor_utils.runs.plan.record_direct`) and :attr:`planning` is
-    True (the caller then trains zero epochs); otherwise :meth:`finish` stores the epochs it took, so that later plans
-    know them."""
+    that decides its result), ``shape`` (dim, width, depth, n, optimizer, dtype: what its epochs cost), its epoch
+    ``budget`` and loss ``threshold``. In plan mode it is recorded (:func:`attractor_utils.runs.plan.record_direct`)
+    and :attr:`planning` is True (the caller then trains zero epochs), unless it is probed
+    (:class:`attractor_utils.runs.plan.DirectProbe`): then the caller trains it with :attr:`callback` and catches
+    :class:`attractor_utils.runs.plan.ProbeDeadline`. :meth:`finish` stores the epochs it took (not in plan mode, or
+    a probe that ended), so that later plans know them."""
 
-    def __init__(self, name: str, signature: dict, shape: dict, budget: int):
+    def __init__(self, name: str, signature: dict, shape: dict, budget: int, threshold: float = 0.0):
         self.name, self.signature, self.shape, self.budget = name, {"name": name, **signature}, dict(shape), int(budget)
         self.planning = plan.planning()
         self.t0 = time.perf_counter()
+        self.probe = None
         if self.planning:
             plan.record_direct(name, self.signature, self.shape, self.budget)
+            probe = plan.DirectProbe(config_key(self.signature), self.budget, threshold)
+            if probe.active:
+                self.probe, self.planning = probe, False
 
-    def finish(self, epochs: int) -> None:
-        """Store the epochs the run took (not in plan mode)."""
-        if not self.planning:
+    @property
+    def callback(self):
+        """The training loop's ``callback`` of a probe (None otherwise)."""
+        return None if self.probe is None else self.probe.callback
+
+    def finish(self, epochs: int, converged: bool = False, stopped: bool = False) -> None:
+        """Store the epochs the run took (not in plan mode); a probe's (``stopped``: at its time limit) also goes to
+        the plan file."""
+        if self.probe is not None:
+            self.probe.finish(epochs, converged, stopped)
+        if not self.planning and not stopped:
             doc = {"signature": self.signature, "epochs": int(epochs),
                    "seconds": round(time.perf_counter() - self.t0, 3)}
             try:

@@ -40,11 +40,12 @@ def run_batches(configs: Sequence[dict], batches: Sequence[Sequence[dict]], fn: 
     which stores each result in ``cache``: the one place the package trains cached runs (:func:`sweep`,
     :func:`attractor_utils.given_data.train_on`). ``configs``: every run of the call, cached or not.
 
-    In plan mode (:mod:`attractor_utils.runs.plan`) the call is recorded and nothing is trained. ``backend`` as in
+    In plan mode (:mod:`attractor_utils.runs.plan`) the call is recorded and nothing is trained (but probes, when on). ``backend`` as in
     :func:`sweep`. With ``progress``, one line of text shows the runs trained, the current run's epoch and loss, and
     the time left by the plan (:mod:`attractor_utils.runs.progress`, also written to ``$ATTRACTOR_PROGRESS``)."""
     backend, client = _backend(backend, client)
     if plan.planning():
+        plan.probe_runs([c for b in batches for c in b], fn, cache, device)  # with probes on: measure new recipes
         plan.record_call(kind, configs, cache, device)
         return
     if not batches:

@@ -18,6 +18,7 @@ from ..core import theory
 from ..core.models import MLPAutoencoder
 from ..core.spectra import jacobian_eigenvalues
 from ..core.training import train
+from .plan import ProbeDeadline
 from .run import DirectRun
 
 __all__ = ["train_rank1"]
@@ -44,7 +45,7 @@ def train_rank1(activation: str, x: Tensor, width: int, depth: int = 1, *, a0: f
                                        "a0": a0, "b0": b0, "c0": c0, "lr": lr, "loss_threshold": loss_threshold,
                                        "max_epochs": max_epochs, "checkpoints": checkpoints},
                        {"dim": x.numel(), "width": width, "depth": depth, "n": 1, "optimizer": "gd",
-                        "dtype": "float64"}, max_epochs)
+                        "dtype": "float64"}, max_epochs, loss_threshold)
     if record.planning:
         max_epochs = 0
     m = MLPAutoencoder(x.numel(), width, depth, activation=activation, bias=False, seed=0, dtype=torch.float64)
@@ -52,15 +53,20 @@ def train_rank1(activation: str, x: Tensor, width: int, depth: int = 1, *, a0: f
     residuals = [theory.invariant_residuals(m, x)["max_abs_residual"]]
     n_chunks = max(1, int(checkpoints))
     per = math.ceil(max_epochs / n_chunks)
-    epochs, tr = 0, None
+    epochs, tr, stopped = 0, None, False
     for _ in range(n_chunks):
-        tr = train(m, X, optimizer="gd", lr=lr, loss="half_sum", loss_threshold=loss_threshold,
-                   max_epochs=min(per, max_epochs - epochs), progress=False)
+        try:
+            tr = train(m, X, optimizer="gd", lr=lr, loss="half_sum", loss_threshold=loss_threshold,
+                       max_epochs=min(per, max_epochs - epochs), progress=False, callback=record.callback)
+        except ProbeDeadline:  # a probe of `make plan` at its time limit: the rest is a stand-in
+            stopped, epochs = True, record.probe.count
+            tr = train(m, X, optimizer="gd", lr=lr, loss="half_sum", max_epochs=0, progress=False)
+            break
         epochs += tr.epochs
         residuals.append(theory.invariant_residuals(m, x)["max_abs_residual"])
         if tr.converged or tr.diverged or epochs >= max_epochs:
             break
-    record.finish(epochs)
+    record.finish(epochs, bool(tr.converged), stopped)
     ev = jacobian_eigenvalues(m, X, method="shortcut")[0]
     s = theory.rank1_scalars(m, x)
     r = float(x @ x)

@@ -31,6 +31,13 @@ CELLS: dict[str, dict] = {
                     "A good loss does not imply many attractors",
                     "Sufficient depth is required for creating attractors (with bias)"],
     },
+    "06-thesis": {
+        "notebook": "06_relu_grid",
+        "parameters": {"widths": [32, 64, 128], "depths": [1, 2, 3, 6, 11], "uniform_depths": [1, 2, 3, 6, 11],
+                       "biases": [True], "seeds": [0]},
+        "decides": ["Many iterative fixed points are false positives at depths 1, 2, 3",
+                    "A good loss does not imply many attractors (the thesis's widths and depths, with bias, one seed)"],
+    },
     "09-wide": {
         "notebook": "09_width_depth_mnist",
         "parameters": {"widths": [512, 1024], "depths": [4, 6], "cycle_lens": []},
@@ -59,6 +66,12 @@ CELLS: dict[str, dict] = {
                        "max_epochs": 20000},
         "decides": ["The largest autoencoder stores almost all training digits as attractors (at a constant Adam "
                     "rate 1e-4)"],
+    },
+    "10-width50": {
+        "notebook": "10_generalization",
+        "parameters": {"widths": [50], "distributions": ["orthant"], "loss_threshold": 1e-2, "max_epochs": 500000},
+        "decides": ["The width-50 setup (loss threshold 1e-2) does not store its training points (trained to the "
+                    "talk's threshold: gradient flow with ten times the paper preset's budget)"],
     },
     "11-optimizers": {
         "notebook": "11_optimizers_and_inits",

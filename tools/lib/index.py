@@ -35,27 +35,50 @@ def _seconds(t: dict | None) -> str:
     return "-" if not t else f"{t['seconds']:.0f}"
 
 
+def _plan_doc(figdir: Path) -> dict:
+    try:
+        return json.loads((figdir / "plan.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _cpu(machine: str | None) -> str:
+    return (machine or "").split(",")[0].strip()
+
+
+def _rests_on(plan: dict, name: str) -> str:
+    rest = plan.get("rests_on", {}).get(name)
+    if not rest:
+        return "-"
+    probe = plan.get("probe_seconds", {}).get(name)
+    text = ", ".join(f"{k} {n}" for k, n in rest.items())
+    return text + (f" (probes {probe:.0f} s)" if probe else "")
+
+
 def plan_check(figdir: Path, colds: dict) -> list[str]:
     """Lines comparing each measured cold time with the projection ``make plan`` wrote to ``<figdir>/plan.json`` (the
-    paper preset's; 1 worker, expected and at most), for the notebooks that have both; none without a plan."""
-    path = figdir / "plan.json"
-    if not path.is_file():
-        return []
-    plan = json.loads(path.read_text())
-    rows = [(s, c["seconds"], plan["seconds"][s], plan.get("at_most_seconds", {}).get(s))
-            for s, c in sorted(colds.items()) if s in plan.get("seconds", {})]
+    paper preset's: for one worker, from an empty cache where it was made with probes, else as the cache stood),
+    with what the projected runs rest on, for the notebooks that have both; a ratio only where both were measured on
+    the same processor; none without a plan."""
+    plan = _plan_doc(figdir)
+    proj = {**plan.get("seconds", {}), **plan.get("cold_seconds", {})}
+    rows = [(s, c, proj[s], plan.get("at_most_seconds", {}).get(s)) for s, c in sorted(colds.items()) if s in proj]
     if not rows:
         return []
+    cpu = _cpu(plan.get("machine"))
     out = ["", f"**Plan against measurement** (`make plan`, {plan.get('machine', 'machine not recorded')}: the projection "
-           "for one worker, expected and at most, against the cold time above). Both of its parts can miss: training "
-           "that is not in the cache is projected from similar cached runs or from the budget (too much where runs "
-           "stop early), and the time outside training comes from a plan pass on stand-in networks (too little "
-           "where the analysis depends on the trained dynamics: grids and iterations that settle slowly on a "
-           "trained network).", "",
-           "| notebook | cold (s) | plan expected (s) | cold / expected | plan at most (s) |", "|---|---|---|---|---|"]
+           "for one worker, from an empty cache, and at most (every run to its budget), against the cold time above; "
+           "*rests on*: how many runs' epochs come from their own record in the cache, a finished twin of the same "
+           "recipe, a probe (`make plan PROBE=...`: the recipe's first run trained for a bounded time, its loss "
+           "curve extrapolated where it did not end) or only the budget). The time outside training comes from the "
+           "plan pass, on stand-in networks where a run was not trained or probed.", "",
+           "| notebook | cold (s) | plan (s) | cold / plan | rests on | plan at most (s) |", "|---|---|---|---|---|---|"]
     for stem, cold, expected, at_most in rows:
         most = "-" if at_most is None else f"{at_most:.0f}"
-        out.append(f"| `{stem}` | {cold:.0f} | {expected:.0f} | {cold / expected:.2f} | {most} |")
+        ratio = f"{cold['seconds'] / expected:.2f}" if _cpu(cold.get("machine")) == cpu else \
+            f"- (cold on {_cpu(cold.get('machine'))})"
+        out.append(f"| `{stem}` | {cold['seconds']:.0f} | {expected:.0f} | {ratio} | {_rests_on(plan, stem)} | "
+                   f"{most} |")
     return out
 
 
@@ -81,13 +104,20 @@ def cells_section(figdir: Path) -> list[str]:
            "trained networks into the shared paper cache, and how many it trained; a cell resumed after an "
            "interruption trained only the rest, and its time is that of the rest. *Warm*: a re-run that trained "
            "none.", "",
-           "| cell | folder | decides | networks trained | training run (s) | warm (s) |",
-           "|---|---|---|---|---|---|"]
+           "| cell | folder | decides | networks trained | training run (s) | plan (s) | warm (s) |",
+           "|---|---|---|---|---|---|---|"]
+    plan = _plan_doc(figdir)
     for name, cell, folder, t in found:
         train = training_run(t)
         trained = "-" if not train else f"{train['trained']}"
+        proj = plan.get("cold_seconds", {}).get(f"cell-{name}")
+        projected = "-" if proj is None else f"{proj:.0f} ({_rests_on(plan, f'cell-{name}')})"
         out.append(f"| `{name}` | [{folder.name}](variants/{folder.name}) | {'; '.join(cell['decides'])} | {trained} "
-                   f"| {_seconds(train)} | {_seconds(t.get('warm'))} |")
+                   f"| {_seconds(train)} | {projected} | {_seconds(t.get('warm'))} |")
+    if plan.get("cold_seconds"):
+        out.append("")
+        out.append("*Plan*: `make plan CELL=<name> PROBE=...`, the cell's projection from an empty cache on "
+                   f"{plan.get('machine', 'the machine of plan.json')}, and what its runs rest on.")
     return out
 
 

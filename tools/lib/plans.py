@@ -34,28 +34,32 @@ def library_digest() -> str:
 
 
 def plan_path(stem: str, preset: str) -> Path:
+    """Where the plan named ``stem`` (a notebook's stem, or ``cell-<name>`` for a paper cell) is stored."""
     return PLAN_DIR / preset / f"{stem}.json"
 
 
-def load_plan(stem: str, preset: str, nb: Path | None = None) -> dict | None:
-    """The stored plan of a notebook at a preset, if its code is unchanged (``stale`` says whether the library
-    changed since), else None."""
+def load_plan(stem: str, preset: str, nb: Path | None = None, params: dict | None = None) -> dict | None:
+    """The stored plan named ``stem`` at a preset, if its notebook's code (``nb``, default ``notebooks/<stem>``) and
+    its ``params`` are unchanged (``stale`` says whether the library changed since), else None."""
     try:
         doc = json.loads(plan_path(stem, preset).read_text())
     except (OSError, ValueError):
         return None
     nb = nb or ROOT / "notebooks" / f"{stem}.ipynb"
-    if not nb.is_file() or doc.get("digest") != code_digest(nb):
+    if not nb.is_file() or doc.get("digest") != code_digest(nb) or doc.get("params", {}) != (params or {}):
         return None
     doc["stale"] = doc.get("library") != library_digest()
     return doc
 
 
-def run_plan_pass(nb: Path, preset: str, cell_timeout: int | None = None) -> dict:
-    """Run ``nb`` at ``preset`` in plan mode (every training call recorded, nothing trained; figures to a temporary
-    folder) and return the plan: the calls, the cells that failed on stand-ins, and the pass's wall time.
-    ``cell_timeout``: seconds after which a cell is interrupted (the pass goes on with the next cell; the time outside
-    training is then a lower bound, and a training call later in that cell is missing)."""
+def run_plan_pass(nb: Path, preset: str, cell_timeout: int | None = None, params: dict | None = None,
+                  probe: str | None = None) -> dict:
+    """Run ``nb`` at ``preset`` (and notebook parameters ``params``) in plan mode (every training call recorded,
+    nothing trained; figures to a temporary folder) and return the plan: the calls, the probes, the cells that failed
+    on stand-ins, and the pass's wall time. ``cell_timeout``: seconds after which a cell is interrupted (the pass goes
+    on with the next cell; the time outside training is then a lower bound, and a training call later in that cell is
+    missing). ``probe``: "P" or "P,T", probes of new recipes, P seconds each and T in all (``$ATTRACTOR_PLAN_PROBE``,
+    :mod:`attractor_utils.runs.plan`): trained into the run cache, so the pass takes up to T longer."""
     import papermill as pm
 
     with tempfile.TemporaryDirectory(prefix="attractor-plan-") as tmp:
@@ -67,10 +71,13 @@ def run_plan_pass(nb: Path, preset: str, cell_timeout: int | None = None) -> dic
             "error_on_timeout": {"ename": "PlanCellTimeout", "evalue": f"interrupted after {cell_timeout} s",
                                  "traceback": []}}
         t0 = time.perf_counter()
-        with scoped_environ({"ATTRACTOR_PLAN": str(rec), "ATTRACTOR_FIGURES": str(Path(tmp) / "figures")},
-                            unset=("ATTRACTOR_PRESET_OVERRIDE", "ATTRACTOR_PROGRESS", "ATTRACTOR_CLUSTER")):
+        env = {"ATTRACTOR_PLAN": str(rec), "ATTRACTOR_FIGURES": str(Path(tmp) / "figures"),
+               **({"ATTRACTOR_PLAN_PROBE": probe} if probe else {})}
+        with scoped_environ(env, unset=("ATTRACTOR_PRESET_OVERRIDE", "ATTRACTOR_PROGRESS", "ATTRACTOR_CLUSTER",
+                                        *(() if probe else ("ATTRACTOR_PLAN_PROBE",)))):
             try:
-                pm.execute_notebook(str(nb), str(out), parameters={"preset": preset}, kernel_name="python3",
+                pm.execute_notebook(str(nb), str(out), parameters={"preset": preset, **(params or {})},
+                                    kernel_name="python3",
                                     cwd=str(nb.parent), progress_bar=False, allow_errors=True,
                                     config=kernel_config(Path(tmp)), **limit)  # IPC: no "running over TCP" warning
             except pm.PapermillExecutionError:
@@ -86,7 +93,8 @@ def run_plan_pass(nb: Path, preset: str, cell_timeout: int | None = None) -> dic
                                        "error": f"{o.get('ename')}: {str(o.get('evalue'))[:300]}",
                                        "timeout": bool(cell_timeout) and o.get("ename") in
                                        ("KeyboardInterrupt", "PlanCellTimeout")})
-    return {"notebook": nb.stem, "preset": preset, "digest": code_digest(nb), "library": library_digest(),
+    return {"notebook": nb.stem, "preset": preset, "params": dict(params or {}), "probe": probe,
+            "digest": code_digest(nb), "library": library_digest(),
             "created": time.strftime("%Y-%m-%d %H:%M:%S"), "plan_seconds": round(seconds, 1),
             "cached_at_plan": _cached_share(calls), "calls": calls, "errors": errors}
 
@@ -96,14 +104,19 @@ def _cached_share(calls: list[dict]) -> float:
     return sum(r["cached"] for r in runs) / len(runs) if runs else 1.0
 
 
-def get_plan(nb: Path, preset: str, fresh: bool = False, cell_timeout: int | None = None) -> dict:
-    """The stored plan of ``nb`` at ``preset`` when it is current, else a new one (stored)."""
-    doc = None if fresh else load_plan(nb.stem, preset, nb)
+def get_plan(nb: Path, preset: str, fresh: bool = False, cell_timeout: int | None = None,
+             params: dict | None = None, probe: str | None = None, name: str | None = None) -> dict:
+    """The stored plan of ``nb`` at ``preset`` (with ``params``, stored as ``name``, default the notebook's stem)
+    when it is current, else a new one (stored). ``probe`` (see :func:`run_plan_pass`) always makes a new one."""
+    name = name or nb.stem
+    doc = None if (fresh or probe) else load_plan(name, preset, nb, params)
     if doc is not None and not doc["stale"]:
         return doc
-    doc = run_plan_pass(nb, preset, cell_timeout)
-    p = plan_path(nb.stem, preset)
+    doc = run_plan_pass(nb, preset, cell_timeout, params, probe)
+    p = plan_path(name, preset)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(json.dumps(doc) + "\n")
+    tmp = p.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(doc) + "\n")
+    tmp.replace(p)
     doc["stale"] = False
     return doc

@@ -10,7 +10,7 @@ from pathlib import Path
 from attractor_utils.runs.batching import chunk_batches
 from attractor_utils.runs.caching import Cache
 from attractor_utils.runs.costs import CostModel, batch_seconds
-from attractor_utils.runs.plan import expected_work, work_of
+from attractor_utils.runs.plan import expected_work, recipe_key, work_of
 from tools.lib.paths import ROOT, figures_folder
 from tools.lib.plans import load_plan
 
@@ -36,18 +36,35 @@ def makespan(costs: list[float], workers: int) -> float:
 def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_cold: bool = False,
             warm_s: float | None = None) -> dict:
     """The numbers of a plan: runs, cached, to train; training seconds (expected and at most) on one worker and on
-    ``workers``; the analysis time (the plan pass, or ``warm_s``, a warm run's time, when most of the pass's runs were
-    stand-ins); the planned wall times (``planned_s``, ``planned_at_most_s``; on ``workers``: ``planned_n_s``,
-    ``planned_at_most_n_s``); groups by shape. ``assume_cold``: count every run as untrained (its stored epochs, if
-    any, as its work)."""
+    ``workers``; the analysis time (the plan pass less its probes, or ``warm_s``, a warm run's time, when most of the
+    pass's runs were stand-ins); the planned wall times (``planned_s``, ``planned_at_most_s``; on ``workers``:
+    ``planned_n_s``, ``planned_at_most_n_s``); groups by shape; ``rest_on``: how many runs to train rest on each
+    source of their work ("cache": their own record; "twin": a finished run of the same recipe; "probe": a probe of
+    the plan pass; "budget": nothing but their budget); ``probes``: the pass's probes and ``probe_s`` their seconds.
+    ``assume_cold``: count every run as untrained (its stored epochs, if any, as its work)."""
     seen: set[str] = set()
+    probes = {e["recipe"]: e for e in doc["calls"] if e["kind"] == "probe"}
     out = {"runs": 0, "cached": 0, "train": 0, "expected_s": 0.0, "at_most_s": 0.0, "expected_n_s": 0.0,
            "at_most_n_s": 0.0, "direct": 0, "direct_s": 0.0, "groups": {}, "sources": set(),
-           "batches": []}
+           "batches": [], "rest_on": {"cache": 0, "twin": 0, "probe": 0, "budget": 0},
+           "probes": list(probes.values()), "probe_s": sum(e["seconds"] for e in probes.values())}
+
+    def source(src: str) -> None:
+        out["sources"].add(src)
+        out["rest_on"]["twin" if src == "similar" else src] += 1
+
     for call in doc["calls"]:
+        if call["kind"] == "probe":
+            continue
         if call["kind"] == "direct":
-            work = call["work"] if call.get("work") is not None else call["budget"]
-            out["sources"].add("cache" if call.get("work") is not None else "budget")
+            probe = probes.get(call.get("key"))
+            if call.get("work") is not None:
+                work, src = call["work"], "cache"
+            elif probe is not None:
+                work, src = min(probe["work"], call["budget"]), "probe"
+            else:
+                work, src = call["budget"], "budget"
+            source(src)
             c = {**call["shape"], "keep_best": False}
             e = work * model.epoch_seconds(c, 1)
             m = call["budget"] * model.epoch_seconds(c, 1)
@@ -80,13 +97,16 @@ def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_
             works = []
             for c in b:
                 res = peek(cache, c)
+                probe = probes.get(recipe_key(c))
                 if res is not None:
-                    works.append(work_of(res, c))
-                    out["sources"].add("cache")
+                    w, src = work_of(res, c), "cache"
                 else:
                     w, src = expected_work(c, cache)
-                    works.append(w)
-                    out["sources"].add(src)
+                    if probe is not None and src != "cache":  # the recipe measured by this plan's probe
+                        w, src = (w, "probe") if probe["finished"] else (min(probe["work"], int(c["max_epochs"])),
+                                                                          "probe")
+                works.append(w)
+                source(src)
             e = batch_seconds(b, model, works)
             m = batch_seconds(b, model, [c["max_epochs"] for c in b])
             exp_costs.append(e)
@@ -100,7 +120,7 @@ def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_
     # outside training: the plan pass, unless most of its runs were stand-ins and a warm run of the notebook (every
     # run cached) was timed: analyses of untrained stand-ins can take far longer (an iteration that never settles)
     out["analysis_from"] = "plan pass"
-    out["analysis_s"] = float(doc["plan_seconds"])
+    out["analysis_s"] = max(0.0, float(doc["plan_seconds"]) - out["probe_s"])
     if warm_s is not None and doc.get("cached_at_plan", 1.0) < 0.9:
         out["analysis_s"], out["analysis_from"] = float(warm_s), "last warm run"
     # the planned wall time: outside training plus training, expected and at most, on one worker and on ``workers``
