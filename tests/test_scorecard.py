@@ -42,3 +42,21 @@ def test_a_cell_verdict_of_not_tested_is_not_run_and_the_cost_is_the_training_ru
     assert cost_rows and all("measured: 25 min, 6 networks trained" in ln for ln in cost_rows)  # not the 25 s re-run
     # the cell is not the whole preset: what the whole would cost stays in view
     assert all("projected: 14.2 h for the paper preset" in ln for ln in cost_rows)
+
+
+def test_a_projected_cell_that_decides_an_open_claim_is_its_cost_with_what_it_rests_on(tmp_path):
+    """`make plan CELL=06-thesis PROBE=...` writes the cell's projection from an empty cache and what its runs rest on;
+    the scorecard gives it as the cost of the claims the cell decides (and only those), until the cell has run."""
+    from tools.lib.cells import CELLS
+
+    decided = CELLS["06-thesis"]["decides"][0]
+    _table(tmp_path, [claims.claim(decided, "p", "m", "not tested", "r", source="s", evidence="e"),
+                      claims.claim("Unrelated claim", "p", "m", "not tested", "r", source="s", evidence="e")])
+    (tmp_path / "paper").mkdir()
+    (tmp_path / "paper" / "plan.json").write_text(json.dumps(
+        {"cold_seconds": {"cell-06-thesis": 7200.0}, "rests_on": {"cell-06-thesis": {"probe": 20, "budget": 10}}}))
+    card = write_scorecard(tmp_path).read_text()
+    cost = {ln.split("|")[2].strip(): ln for ln in card.splitlines() if ln.startswith("| `06_relu_grid` |")
+            and ("not tested |" in ln)}
+    assert "projected: 2.0 h for cell `06-thesis` (`make plan`; runs: 20 on a probe, 10 on budget)" in cost[decided]
+    assert "06-thesis" not in cost["Unrelated claim"]

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from attractor_utils.files import atomic_write_text
+from tools.lib.cells import CELLS, cell_of
 from tools.lib.records import training_run
 from tools.lib.timefmt import minutes_or_hours
 
@@ -67,13 +68,22 @@ def _timings(folder: Path) -> dict[str, tuple[float, int | None]]:
     return out
 
 
-def _plan(folder: Path) -> dict[str, float]:
-    """Projected seconds per notebook of the paper preset, if ``make plan`` wrote ``plan.json`` there."""
-    f = folder / "plan.json"
+def _plan(folder: Path) -> dict[str, tuple[float, str]]:
+    """Projected seconds per notebook of the paper preset (or paper cell, ``cell-<name>``), with what the projection
+    rests on, if ``make plan`` wrote ``plan.json`` there: from an empty cache where the plan recorded it."""
     try:
-        return {k: float(v) for k, v in json.loads(f.read_text()).get("seconds", {}).items()}
+        doc = json.loads((folder / "plan.json").read_text())
+        secs = {**doc.get("seconds", {}), **doc.get("cold_seconds", {})}
+        rest = doc.get("rests_on", {})
+        return {k: (float(v), ", ".join(f"{n} on {'a ' if s != 'budget' else ''}{s}" for s, n in rest.get(k, {}).items()
+                                       if n)) for k, v in secs.items()}
     except (OSError, ValueError, AttributeError):
         return {}
+
+
+def _projected(plan: dict[str, tuple[float, str]], name: str, what: str) -> str:
+    sec, rest = plan[name]
+    return f"projected: {minutes_or_hours(sec)} for {what} (`make plan`" + (f"; runs: {rest}" if rest else "") + ")"
 
 
 def _counts(v: pd.Series) -> str:
@@ -152,8 +162,12 @@ def write_scorecard(figdir: Path) -> Path | None:
                     minutes_or_hours(sec) + (f", {n} networks trained" if n is not None else "")
                     + (f" (`{k.rsplit('/', 1)[0]}`)" if k.split("/")[0] else " (paper preset)") for k, (sec, n) in done)
             if r.notebook in plan and f"/{r.notebook}" not in times:  # only cells run, not the whole preset
-                cost += ("; " if cost else "") + (f"projected: {minutes_or_hours(plan[r.notebook])} for the paper "
-                                                  "preset of this notebook (`make plan`)")
+                cost += ("; " if cost else "") + _projected(plan, r.notebook, "the paper preset of this notebook")
+            for name, cell in CELLS.items():  # a cell that decides it, projected and not run yet
+                ran = any(cell_of(k.split("/")[-2]) == name for k in times if k.count("/") >= 2)
+                if (cell["notebook"] == r.notebook and f"cell-{name}" in plan and not ran
+                        and any(d.startswith(str(r.claim)) for d in cell["decides"])):
+                    cost += ("; " if cost else "") + _projected(plan, f"cell-{name}", f"cell `{name}`")
             lines.append(f"| `{r.notebook}` | {_cell(r.claim)} | {r.verdict} | {_cell(r.unmet) or _cell(r.reason)} | "
                          f"{_cell(r.to_decide)} | {cost or 'not projected'} |")
         lines.append("")
