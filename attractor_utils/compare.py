@@ -15,8 +15,24 @@ LOSS_COLUMNS = {"final_loss", "last_loss"}
 # counts of training points by a verdict that a borderline point can flip: the attractor counts (slack:
 # n_borderline) and the others (slack: n_borderline_any, where the table has it)
 ATTRACTOR_COUNTS = {"n_attractors", "n_recovered", "n_borderline"}
-VERDICT_COUNTS = ATTRACTOR_COUNTS | {"n_iterative_fixed_points", "n_true_fixed_points", "n_false_positives",
-                                     "n_radius_below_1", "n_stable", "n_iterative", "n_borderline_any"}
+VERDICT_COUNTS = ATTRACTOR_COUNTS | {"n_settled", "n_true_fixed_points", "n_false_positives",
+                                     "n_radius_below_1", "n_stable", "n_true_fixed_points", "n_borderline_any"}
+
+
+# columns renamed (issue 34), per table: a table written before is read with the new names (make compare)
+RENAMED: dict[str, dict[str, str]] = {
+    "06_relu_grid": {"n_iterative_fixed_points": "n_settled"},
+    "10_generalization": {"n_iterative_fixed_points": "n_settled"},
+    "12_recovery": {"n_iterative_fixed_points": "n_true_fixed_points"},
+    "09_width_depth_mnist": {"n_iterative": "n_true_fixed_points"},
+}
+
+
+def with_current_names(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``df``, the table ``name`` (a CSV's file name or stem), with columns renamed since it was written given their
+    current names (:data:`RENAMED`)."""
+    stem = name.rsplit("/", 1)[-1].removesuffix(".csv")
+    return df.rename(columns=RENAMED.get(stem, {}))
 
 
 # the training path: where a run crossed its threshold, the steps the flow took. On another CPU these move by a few

@@ -47,16 +47,16 @@ def shapes(budget_thesis: int, budget_pnas: int) -> dict[str, dict]:
     return {
         f"thesis: {au.data.data_source(thesis_data)}, 3072-d, width 128, depth 6": dict(
             config=dict(data=thesis_data, n=100, width=128, depth=6, bias=True, activation="relu"),
-            budget=budget_thesis, fixed_point_tol=1.0, skip=("adam 1e-4 constant",)),
+            budget=budget_thesis, match_tol=1.0, skip=("adam 1e-4 constant",)),
         "PNAS: MNIST 100 digits, width 512, depth 4": dict(
             config=dict(data="mnist", n=100, width=512, depth=4, bias=True, activation="relu"),
-            budget=budget_pnas, fixed_point_tol=0.5),
+            budget=budget_pnas, match_tol=0.5),
     }
 
 
-def _counts(model, X, fixed_point_tol: float) -> dict:
+def _counts(model, X, match_tol: float) -> dict:
     s = au.summarize_attractors(au.classify_attractors(model, X, max_steps=1000, iter_tol=1e-5,
-                                                       fixed_point_tol=fixed_point_tol))
+                                                       match_tol=match_tol))
     return {"attractors": s["n_attractors"], "radius_below_1": s["n_radius_below_1"],
             "fixed_points": s["n_true_fixed_points"]}
 
@@ -79,13 +79,13 @@ def run_route(shape: dict, route: dict, device) -> dict:
     tr = au.train(model, X, progress=False, callback=cb, **train_kwargs(c))
     seconds = time.perf_counter() - t0
     out = {"epochs": tr.epochs, "seconds": seconds, "best_loss": tr.final_loss, "last_loss": tr.extra["last_loss"],
-           "converged": tr.converged, "end": _counts(model, X, shape["fixed_point_tol"]), "thresholds": {}}
+           "converged": tr.converged, "end": _counts(model, X, shape["match_tol"]), "thresholds": {}}
     probe = build_model(c, device)
     for t in THRESHOLDS:
         if t in snaps:
             probe.load_state_dict(snaps[t]["state"])
             out["thresholds"][f"{t:g}"] = {"epoch": snaps[t]["epoch"], "seconds": snaps[t]["seconds"],
-                                           **_counts(probe, X, shape["fixed_point_tol"])}
+                                           **_counts(probe, X, shape["match_tol"])}
     return out
 
 

@@ -108,13 +108,13 @@ def crossover(rows: list[dict]) -> int | None:
     return None
 
 
-def classify_row(model, X, dev, full_spectra_s: float | None, fixed_point_tol: float = 0.5) -> dict:
+def classify_row(model, X, dev, full_spectra_s: float | None, match_tol: float = 0.5) -> dict:
     """classify_attractors with the default (auto) route; the full route's time estimated as this one's with the
     spectra replaced by the full route's (same iteration, same everything else). The iteration from every point, which
     both routes run unchanged, is timed alone too: the full route's time over it bounds the ratio any spectral route
     can reach (Amdahl)."""
     t_cls, df = timed(lambda: au.classify_attractors(model, X, max_steps=1000, iter_tol=1e-5,
-                                                     fixed_point_tol=fixed_point_tol), dev)
+                                                     match_tol=match_tol), dev)
     t_spec, rep = timed(lambda: au.spectral_radius(model, X, return_report=True), dev)
     t_iter, it = timed(lambda: au.iterate(model, X, max_steps=1000, tol=1e-5), dev)
     out = {"n_points": len(X), "classify_s": t_cls, "spectra_s": t_spec, "iteration_s": t_iter,

@@ -14,11 +14,11 @@ def _grid(attr_bias, fp, it, attr_nobias=(0, 0), losses=None, converged=True, ep
     depths = [1, 2, 3, 6][: len(attr_bias)]
     losses = losses or [1e-4] * len(depths)
     rows = [dict(dataset=dataset, data_source="STAND-IN" if dataset == "patches" else "CIFAR-10", depth=d, width=w,
-                 bias=True, seed=s, n_images=100, n_attractors=a, n_false_positives=f, n_iterative_fixed_points=i,
+                 bias=True, seed=s, n_images=100, n_attractors=a, n_false_positives=f, n_settled=i,
                  final_loss=l, epochs=epochs, converged=converged, median_homogeneity_residual=0.5)
             for d, a, f, i, l in zip(depths, attr_bias, fp, it, losses) for w in widths for s in seeds]
     rows += [dict(dataset=dataset, data_source="STAND-IN", depth=d, width=128, bias=False, seed=0, n_images=100,
-                  n_attractors=a, n_false_positives=0, n_iterative_fixed_points=0, final_loss=1e-3, epochs=2000,
+                  n_attractors=a, n_false_positives=0, n_settled=0, final_loss=1e-3, epochs=2000,
                   converged=False, median_homogeneity_residual=0.0) for d, a in zip(depths, attr_nobias)]
     return pd.DataFrame(rows)
 
@@ -124,7 +124,7 @@ def test_relu_grid_data_claim_needs_cifar10():
 def _two_sets(img_counts, rnd_counts, epochs=50_000, converged=True):
     """Bias runs of both data sets at widths 64/128 x depths 1/2; counts per (depth, width) in that order."""
     rows = [dict(dataset=ds, data_source=ds, depth=d, width=w, bias=True, seed=0, n_images=100, n_attractors=a,
-                 n_false_positives=0, n_iterative_fixed_points=0, final_loss=1e-5, epochs=epochs, converged=converged,
+                 n_false_positives=0, n_settled=0, final_loss=1e-5, epochs=epochs, converged=converged,
                  median_homogeneity_residual=0.5)
             for ds, counts in (("cifar10", img_counts), ("uniform_images", rnd_counts))
             for (d, w), a in zip([(1, 64), (1, 128), (2, 64), (2, 128)], counts)]

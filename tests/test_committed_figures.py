@@ -73,13 +73,13 @@ def test_every_count_has_its_borderline_companion(name):
 def test_counts_are_consistent(name):
     df = _csv(name)
     if name == "09_width_depth_mnist":  # counts of recovered / stable / iterative training images
-        for col in ("n_recovered", "n_stable", "n_iterative", "n_false_positives", "n_reached_from_noise"):
+        for col in ("n_recovered", "n_stable", "n_true_fixed_points", "n_false_positives", "n_reached_from_noise"):
             v = df[col]
             if col in ("n_false_positives", "n_reached_from_noise"):  # defined for one task each
                 assert v.notna().any()
                 v = v.dropna()
             assert ((v >= 0) & (v <= df.n_images[v.index])).all(), col
-        assert (df.n_recovered <= df.n_iterative).all()
+        assert (df.n_recovered <= df.n_true_fixed_points).all()
         return
     if "diverged" in df:  # a diverged run has no counts (NaN); every other run has all of them
         assert df[df.diverged.astype(bool)].n_attractors.isna().all()
@@ -87,10 +87,10 @@ def test_counts_are_consistent(name):
     assert df.n_attractors.notna().all() and (df.n_attractors >= 0).all()
     if "n_true_fixed_points" in df:
         assert (df.n_attractors <= df.n_true_fixed_points).all()
-        assert (df.n_true_fixed_points <= df.n_iterative_fixed_points).all()
+        assert (df.n_true_fixed_points <= df.n_settled).all()
     if "n_radius_below_1" in df:
         assert (df.n_attractors <= df.n_radius_below_1).all()
-    if "n_false_positives" in df and "n_iterative_fixed_points" in df:
+    if "n_false_positives" in df and "n_settled" in df:
         assert (df.n_false_positives >= 0).all()
     for col in [c for c in df.columns if c.startswith(("frac_", "share_")) or c.endswith(("_rate", "_fraction"))]:
         v = df[col].dropna()

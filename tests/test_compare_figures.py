@@ -46,12 +46,12 @@ def test_counts_may_differ_by_their_borderline_points():
     both = REF.assign(n_borderline=[0, 1], n_images=[100, 100])
     assert compare_tables(both.assign(n_images=[100, 99]), both)  # other counts stay exact
     # the loose test's counts get the slack of points borderline for any verdict
-    loose = REF.assign(n_borderline=[0, 0], n_borderline_any=[0, 2], n_iterative_fixed_points=[10, 41])
-    assert compare_tables(loose.assign(n_iterative_fixed_points=[10, 39]), loose) == []
-    assert compare_tables(loose.assign(n_iterative_fixed_points=[10, 38]), loose)
+    loose = REF.assign(n_borderline=[0, 0], n_borderline_any=[0, 2], n_settled=[10, 41])
+    assert compare_tables(loose.assign(n_settled=[10, 39]), loose) == []
+    assert compare_tables(loose.assign(n_settled=[10, 38]), loose)
     assert compare_tables(loose.assign(n_attractors=[0, 3]), loose)  # n_borderline 0: attractors exact
     # a run that did not reach its threshold (row 0) ends wherever rounding took it: its counts are loose
-    assert compare_tables(loose.assign(n_iterative_fixed_points=[11, 41]), loose) == []
+    assert compare_tables(loose.assign(n_settled=[11, 41]), loose) == []
 
 
 def test_across_machines_loosens_the_training_path_only():
@@ -118,3 +118,14 @@ def test_a_run_that_rewrites_a_committed_table_says_how_it_differs():
     assert f"in {len(df)} value(s)" in note and "within `make compare ARGS=--across-machines`" in note, note
     changed = df.assign(epochs=df.epochs * 3).to_csv(index=False, float_format="%.6g", lineterminator="\n")
     assert "BEYOND" in committed_table_note(path, changed)
+
+
+def test_a_table_written_before_a_column_rename_is_read_with_the_new_names():
+    """Issue 34's renames: 12's n_iterative_fixed_points counted true fixed points, 06's counted settled iterations;
+    each is mapped to its own new name, and a table without old names is left as it is."""
+    from attractor_utils.compare import with_current_names
+
+    old = pd.DataFrame({"n_attractors": [3], "n_iterative_fixed_points": [5]})
+    assert list(with_current_names(old, "12_recovery.csv").columns) == ["n_attractors", "n_true_fixed_points"]
+    assert list(with_current_names(old, "figures/06_relu_grid.csv").columns) == ["n_attractors", "n_settled"]
+    assert list(with_current_names(old, "01_single_example").columns) == list(old.columns)

@@ -70,19 +70,19 @@ class Cubic(torch.nn.Module):
 
 def test_classify_known_attractor_and_non_attractor_fixed_points():
     X = torch.tensor([[1.0, 1.0], [0.0, 0.0], [1.0, 0.0], [0.6, 0.9]], dtype=torch.float64)
-    df = au.classify_attractors(Cubic(), X, max_steps=500, iter_tol=1e-12, fixed_point_tol=1e-6)
+    df = au.classify_attractors(Cubic(), X, max_steps=500, iter_tol=1e-12, match_tol=1e-6)
     assert df.loc[0, "spectral_radius"] == pytest.approx(0.4)
     assert df.loc[1, "spectral_radius"] == pytest.approx(1.3)
     assert df.loc[2, "spectral_radius"] == pytest.approx(1.3)  # saddle: 0.4 and 1.3
     # (1, 1): an attractor; (0, 0) and (1, 0): fixed points (iteration stays) but not attractors
-    assert df["is_iterative_fixed_point"].tolist() == [True, True, True, False]
+    assert df["is_true_fixed_point"].tolist() == [True, True, True, False]
     assert df["is_attractor"].tolist() == [True, False, False, False]
     # (0.6, 0.9) is not a fixed point: iteration converges to (1, 1) = example 0, a false positive
     assert bool(df.loc[3, "iteration_converged"]) and bool(df.loc[3, "false_positive"])
     assert df.loc[3, "nearest_index"] == 0 and df.loc[3, "nearest_distance"] < 1e-6
     s = au.summarize_attractors(df)
-    assert s["n_attractors"] == 1 and s["n_iterative_fixed_points"] == 4 and s["n_false_positives"] == 1
-    assert s["n_attractors"] <= s["n_true_fixed_points"] <= s["n_iterative_fixed_points"]
+    assert s["n_attractors"] == 1 and s["n_settled"] == 4 and s["n_false_positives"] == 1
+    assert s["n_attractors"] <= s["n_true_fixed_points"] <= s["n_settled"]
 
 
 def test_classify_returns_the_iteration_limits():

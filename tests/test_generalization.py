@@ -33,8 +33,8 @@ def check_table(df, runs, n_val):
     assert list(df.columns[-8:]) == ["train_one_step_error", "val_one_step_error", "val_nn_distance", *FRACTIONS]
     assert len(df) == len(runs) and (df.n_val == n_val).all()
     assert (df.n_attractors <= df.n_true_fixed_points).all()
-    assert (df.n_true_fixed_points <= df.n_iterative_fixed_points).all()
-    assert (df.n_iterative_fixed_points <= df.n_train).all()
+    assert (df.n_true_fixed_points <= df.n_settled).all()
+    assert (df.n_settled <= df.n_train).all()
     for a, b in (("frac_val_to_attractor", "frac_val_to_train"), ("frac_val_to_nearest_train", "frac_val_to_train"),
                  ("frac_val_to_train", "frac_val_settled")):
         assert (df[a] <= df[b]).all(), (a, b)
@@ -50,11 +50,11 @@ def test_known_attractors_and_a_spurious_point():
         X = X.float()
         P = torch.cat([X[:4], torch.zeros(1, 4)])  # four training points stored, plus one point that is none
         runs.append(au.Run(c, Snap(P), X, None, {"final_loss": 1e-3, "epochs": 9, "converged": False, "lr": 0.25}))
-    df = generalization_table(runs, n_val=40, fixed_point_tol=1e-2)
+    df = generalization_table(runs, n_val=40, match_tol=1e-2)
     check_table(df, runs, 40)
     assert df.distribution.tolist() == ["sphere", "orthant"] and (df.lr == 0.25).all()
     assert (df.n_attractors == 4).all() and (df.n_true_fixed_points == 4).all()
-    assert (df.n_iterative_fixed_points == 6).all() and (df.n_false_positives == 2).all()
+    assert (df.n_settled == 6).all() and (df.n_false_positives == 2).all()
     np.testing.assert_allclose(df.frac_val_settled, 1.0)   # every start settles on a row of P
     # a validation point that reaches the training set reaches a stored one, an attractor
     np.testing.assert_allclose(df.frac_val_to_attractor, df.frac_val_to_train)
@@ -77,5 +77,5 @@ def test_untrained_network_agrees_with_classify_attractors():
     for row, run in zip(df.itertuples(), runs):
         cls = au.classify_attractors(run.model, run.X)
         assert row.n_attractors == cls.is_attractor.sum()
-        assert row.n_true_fixed_points == cls.is_iterative_fixed_point.sum()
+        assert row.n_true_fixed_points == cls.is_true_fixed_point.sum()
         np.testing.assert_allclose(row.train_one_step_error, cls.one_step_error.mean())

@@ -14,7 +14,7 @@ def test_relu_grid_smoke(run_notebook):
     fig = run_notebook(STEM)
     df = read_csv(fig, STEM)
     need = {"depth", "width", "bias", "dataset", "seed", "epochs", "final_loss", "converged", "n_attractors",
-            "n_iterative_fixed_points", "n_false_positives", "data_source", "median_homogeneity_residual",
+            "n_settled", "n_false_positives", "data_source", "median_homogeneity_residual",
             "n_borderline"}
     assert need <= set(df.columns)
     assert ((df.n_borderline >= 0) & (df.n_borderline <= df.n_images)).all()
@@ -25,10 +25,10 @@ def test_relu_grid_smoke(run_notebook):
     # counts are consistent
     n = df["n_images"]
     assert (df["n_attractors"] <= df["n_true_fixed_points"]).all()
-    assert (df["n_true_fixed_points"] <= df["n_iterative_fixed_points"]).all()
-    assert (df["n_false_positives"] <= df["n_iterative_fixed_points"]).all()
-    assert (df["n_false_positives"] + df["n_true_fixed_points"] == df["n_iterative_fixed_points"]).all()
-    assert (df["n_iterative_fixed_points"] <= n).all()
+    assert (df["n_true_fixed_points"] <= df["n_settled"]).all()
+    assert (df["n_false_positives"] <= df["n_settled"]).all()
+    assert (df["n_false_positives"] + df["n_true_fixed_points"] == df["n_settled"]).all()
+    assert (df["n_settled"] <= n).all()
     # runs that miss the loss threshold are kept and marked
     assert np.isfinite(df["final_loss"]).all() and (df["final_loss"] > 0).all()
     assert (df["epochs"] <= 1000).all()
@@ -78,4 +78,4 @@ def test_relu_grid_dimensions_are_parameters(tmp_path, monkeypatch):
     # a user's widths apply without bias too unless widths_without_bias sets them apart
     assert set(df[df["bias"]]["width"]) == set(df[~df["bias"]]["width"]) == {16, 24}
     assert set(df["width"]) == {16, 24} and set(df["n_images"]) == {10} and set(df["epochs"]) == {20}
-    assert (df["n_iterative_fixed_points"] <= 10).all()
+    assert (df["n_settled"] <= 10).all()

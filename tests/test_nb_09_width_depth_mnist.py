@@ -21,7 +21,7 @@ def test_width_depth_counts_are_consistent(run_notebook):
     # recovered needs stable (spectral radius of J or of the cycle product < 1)
     assert (df.n_recovered <= df.n_stable).all()
     ae = df[df.task == "autoencode"]
-    assert (ae.n_recovered <= ae.n_iterative).all()
+    assert (ae.n_recovered <= ae.n_true_fixed_points).all()
     seq = df[df.task == "sequence"]
     # whole cycles are stable/recovered or not
     assert ((seq.n_recovered % seq.cycle_len) == 0).all() and ((seq.n_stable % seq.cycle_len) == 0).all()

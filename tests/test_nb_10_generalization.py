@@ -21,8 +21,8 @@ def test_10_generalization(run_notebook):
     assert need <= set(df.columns)
     # counts are consistent
     assert (df["n_attractors"] <= df["n_true_fixed_points"]).all()
-    assert (df["n_true_fixed_points"] <= df["n_iterative_fixed_points"]).all()
-    assert (df["n_iterative_fixed_points"] <= df["n_train"]).all()
+    assert (df["n_true_fixed_points"] <= df["n_settled"]).all()
+    assert (df["n_settled"] <= df["n_train"]).all()
     assert (df["n_attractors"] <= df["n_radius_below_1"]).all()
     for a, b in (("frac_val_to_attractor", "frac_val_to_train"), ("frac_val_to_train", "frac_val_settled"),
                  ("frac_val_spurious", "frac_val_settled")):

@@ -15,8 +15,8 @@ def test_recovery_at_zero_corruption_and_spurious_counts(run_notebook):
     zero = rec[rec.level == 0]
     # with no corruption, 1-NN is exact and iteration recovers exactly the iterative fixed points
     np.testing.assert_allclose(zero.recovery_1nn, 1.0)
-    np.testing.assert_allclose(zero.recovery_iteration, zero.n_iterative_fixed_points / zero.n_images, atol=1e-9)
-    assert (zero.n_attractors <= zero.n_iterative_fixed_points).all()
+    np.testing.assert_allclose(zero.recovery_iteration, zero.n_true_fixed_points / zero.n_images, atol=1e-9)
+    assert (zero.n_attractors <= zero.n_true_fixed_points).all()
     # the smoke MNIST network stores most of its digits as attractors (measured: 8 of 10)
     mn = zero[zero.data_source.str.startswith("MNIST")]
     assert len(mn) == 2 and (mn.n_attractors >= 0.5 * mn.n_images).all()

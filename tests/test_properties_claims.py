@@ -48,11 +48,11 @@ def test_relu_grid_claims_never_disagree_on_runs_short_of_the_thesis_training(at
             for w in (32, 128):
                 rows.append(dict(dataset=ds, data_source=ds, depth=d, width=w, bias=True, seed=0, n_images=100,
                                  n_attractors=att[k], n_false_positives=min(fp[k], 100),
-                                 n_iterative_fixed_points=100, final_loss=losses[k], epochs=epochs, converged=False,
+                                 n_settled=100, final_loss=losses[k], epochs=epochs, converged=False,
                                  median_homogeneity_residual=0.1))
                 k += 1
     rows.append(dict(dataset="patches", data_source="patches", depth=1, width=32, bias=False, seed=0, n_images=100,
-                     n_attractors=0, n_false_positives=0, n_iterative_fixed_points=0, final_loss=1e-2, epochs=epochs,
+                     n_attractors=0, n_false_positives=0, n_settled=0, final_loss=1e-2, epochs=epochs,
                      converged=False, median_homogeneity_residual=0.0))
     _no_disagreement(claims.relu_grid_claims(pd.DataFrame(rows)))
 

@@ -221,7 +221,7 @@ ITERATE = Entry(_iterate, [P("max_steps", "int", 0, top=30), P("tol", "real", 0,
 ORBIT = Entry(lambda kw: au.orbit(_F, _X0, **kw), [P("steps", "int", 0, top=6)], dict(steps=2))
 CLASSIFY = Entry(lambda kw: au.classify_attractors(_F, _X0, **kw),
                  [P("max_steps", "int", 0, top=30), P("iter_tol", "real", 0, lo_open=True, bottom=1e-8, top=1.0),
-                  P("fixed_point_tol", "real", 0, lo_open=True, bottom=1e-6, top=1.0),
+                  P("match_tol", "real", 0, lo_open=True, bottom=1e-6, top=1.0),
                   P("eig_threshold", "real", bottom=0.1, top=2.0), P("eig_tol", "real", 0, top=0.1)],
                  dict(max_steps=5))
 
@@ -391,7 +391,7 @@ test_schedule_refuses_invalid_values = _refusals_test(SCHEDULE, dict(lr=math.inf
 test_notebook_params_take_any_form = _forms_test(NOTEBOOK)
 test_notebook_params_refuse_invalid_values = _refusals_test(NOTEBOOK)
 # classify_attractors: these two failed before its settings were checked at its door (a 0-d tensor eig_threshold
-# broke a pandas comparison; iter_tol was refused as "tol"; fixed_point_tol / eig_threshold / eig_tol went unchecked)
+# broke a pandas comparison; iter_tol was refused as "tol"; match_tol / eig_threshold / eig_tol went unchecked)
 test_classify_attractors_takes_any_form = _forms_test(CLASSIFY)
 test_classify_attractors_refuses_invalid_values = _refusals_test(CLASSIFY)
 

@@ -22,8 +22,8 @@ def test_analyse_run_counts_consistent(tmp_path):
     for run in runs:
         row, df = relu_grid.analyse_run(run, max_steps=50)
         assert len(df) == 5
-        assert row["n_attractors"] <= row["n_true_fixed_points"] <= row["n_iterative_fixed_points"]
-        assert row["n_false_positives"] + row["n_true_fixed_points"] == row["n_iterative_fixed_points"]
+        assert row["n_attractors"] <= row["n_true_fixed_points"] <= row["n_settled"]
+        assert row["n_false_positives"] + row["n_true_fixed_points"] == row["n_settled"]
         assert row["data_source"] == "uniform random images"
         if not row["bias"]:
             assert row["median_homogeneity_residual"] < 1e-6  # float32 weights evaluated in float64

@@ -59,7 +59,7 @@ def test_exact_fixed_point_has_unit_eigenvalue(depth):
     # so it is not an attractor; the eigenvalue is 1 only up to rounding, so the strict "< 1" test
     # needs a margin of a few ulps to say so reliably
     df = au.classify_attractors(m, x0, max_steps=10, eig_threshold=1 - 1e-9)
-    assert bool(df["is_iterative_fixed_point"][0]) and not bool(df["is_attractor"][0])
+    assert bool(df["is_true_fixed_point"][0]) and not bool(df["is_attractor"][0])
 
 
 def test_eigenvalue_nearest_one_picks_closest():

@@ -351,7 +351,7 @@ def _smoke_configs() -> list[tuple[str, dict, dict]]:
     out = []
     P, T = _notebook_settings("06_relu_grid")
     kinds = [au.resolve_cifar("cifar10", verbose=False) if d == "cifar10" else d for d in T["datasets"]]
-    kw = dict(max_steps=T["max_steps"], iter_tol=P["iter_tol"], fixed_point_tol=P["fixed_point_tol"])
+    kw = dict(max_steps=T["max_steps"], iter_tol=P["iter_tol"], match_tol=P["match_tol"])
     for b in T["biases"]:
         for k in kinds:
             for c in relu_grid.grid_configs(
@@ -363,7 +363,7 @@ def _smoke_configs() -> list[tuple[str, dict, dict]]:
                     max_epochs=T["epochs"] if b else T["epochs_without_bias"]):
                 out.append(("06", c, kw))
     P, T = _notebook_settings("09_width_depth_mnist")
-    kw = dict(max_steps=P["max_steps"], iter_tol=P["iter_tol"], fixed_point_tol=P["match_tol"])
+    kw = dict(max_steps=P["max_steps"], iter_tol=P["iter_tol"], match_tol=P["match_tol"])
     out += [("09", au.make_config(data="mnist", n=T["n_images"], data_seed=s, seed=s, width=w, depth=d,
                                   activation=P["activation"], optimizer="adam", lr=T["lr"], schedule=T["schedule"],
                                   lr_min=min(P["lr_min"], T["lr"]), plateau_patience=P["plateau_patience"],
@@ -373,7 +373,7 @@ def _smoke_configs() -> list[tuple[str, dict, dict]]:
     P, T = _notebook_settings("11_optimizers_and_inits")
     lrs = {"gd": 1.0, "gd+momentum": 1.0, "gd+momentum+wd": 1.0, "rmsprop": 1e-4, "adam": 1e-3, **(P["lrs"] or {})}
     data = au.resolve_cifar("cifar10_gray", verbose=False)
-    kw = dict(max_steps=T["max_steps"], iter_tol=P["iter_tol"], fixed_point_tol=P["match_tol"])
+    kw = dict(max_steps=T["max_steps"], iter_tol=P["iter_tol"], match_tol=P["match_tol"])
     grid = ([(o, "default", a, s) for o in T["optimizers"] for a in T["activations"] for s in T["seeds"]]
             + [("adam", i, a, s) for i in T["inits"] for a in T["activations"] for s in T["seeds"]])
     out += [("11", au.make_config(data=data, n=T["n_images"], data_seed=s, seed=s, width=T["width"],
@@ -387,7 +387,7 @@ def _smoke_configs() -> list[tuple[str, dict, dict]]:
                   activation=P["activation"], optimizer="adam", lr=T["lr"], schedule=T["schedule"],
                   lr_min=min(P["lr_min"], T["lr"]), plateau_patience=P["plateau_patience"],
                   keep_best=P["keep_best"], loss_threshold=T["loss_threshold"], max_epochs=T["max_epochs"])
-    kw = dict(max_steps=T["max_steps"], iter_tol=P["iter_tol"], fixed_point_tol=P["match_tol"])
+    kw = dict(max_steps=T["max_steps"], iter_tol=P["iter_tol"], match_tol=P["match_tol"])
     out += [("12", au.make_config(data=d, **common), kw)
             for d in ("mnist", au.resolve_cifar("cifar10_gray", verbose=False))]
     return out

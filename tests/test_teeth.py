@@ -60,7 +60,7 @@ def test_classify_attractors_uses_the_modulus_with_default_settings(name, attrac
         return c + (x - c) @ A.T
 
     tab = au.classify_attractors(f, c[None])
-    assert bool(tab.is_iterative_fixed_point[0])
+    assert bool(tab.is_true_fixed_point[0])
     assert bool(tab.is_attractor[0]) is attractor
 
 
@@ -85,7 +85,7 @@ def test_exact_bias_free_relu_fixed_point_is_not_an_attractor_with_defaults():
         rows.append(au.classify_attractors(m, x))
     assert below_one > 0, "rounding never put an eigenvalue below 1: the test would not see eig_tol=0"
     assert not any(bool(t.is_attractor[0]) for t in rows)
-    assert all(bool(t.is_iterative_fixed_point[0]) for t in rows)
+    assert all(bool(t.is_true_fixed_point[0]) for t in rows)
 
 
 @pytest.mark.parametrize("act,norm,k,a0,b0", [("sigmoid", 0.7, 4, 0.3, 0.2), ("tanh", 1.5, 16, 0.8, 0.1),

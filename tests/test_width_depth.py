@@ -7,7 +7,7 @@ from attractor_utils.analyses.width_depth import width_depth_tables
 from attractor_utils.data import cycle_next_index
 
 COLUMNS = ["task", "cycle_len", "width", "depth", "seed", "n_images", "activation", "lr", "schedule", "loss_threshold",
-           "final_loss", "last_loss", "epochs", "converged", "n_recovered", "n_stable", "n_iterative",
+           "final_loss", "last_loss", "epochs", "converged", "n_recovered", "n_stable", "n_true_fixed_points",
            "n_false_positives", "median_spectral_radius", "n_reached_from_noise", "n_borderline", "n_borderline_any"]
 RESULT = {"final_loss": 1e-9, "last_loss": 1e-9, "epochs": 7, "converged": True}
 
@@ -43,7 +43,7 @@ def test_known_attractors_and_cycles_are_all_recovered():
     df, rad = width_depth_tables(runs, n_noise=5)
     assert list(df.columns) == COLUMNS and len(df) == 3
     assert df.cycle_len.tolist() == [1, 3, 6] and df.task.tolist() == ["autoencode", "sequence", "sequence"]
-    assert (df.n_recovered == 6).all() and (df.n_stable == 6).all() and (df.n_iterative == 6).all()
+    assert (df.n_recovered == 6).all() and (df.n_stable == 6).all() and (df.n_true_fixed_points == 6).all()
     assert (df.n_borderline == 0).all() and (df.n_borderline_any == 0).all()
     # autoencoder: the radius of J = 0.5 I; sequences: of the product of L such Jacobians
     np.testing.assert_allclose(df.median_spectral_radius, [0.5, 0.5 ** 3, 0.5 ** 6], atol=1e-9)
@@ -64,13 +64,13 @@ def test_untrained_network_agrees_with_classify_attractors():
     df, rad = width_depth_tables(runs, match_tol=0.5, n_noise=3)
     assert len(df) == 3 and len(rad) == 2 * 6
     assert (df.n_recovered <= df.n_stable).all() and (df.n_stable <= df.n_images).all()
-    assert (df.n_recovered <= df.n_iterative).all() and (df.n_iterative <= df.n_images).all()
+    assert (df.n_recovered <= df.n_true_fixed_points).all() and (df.n_true_fixed_points <= df.n_images).all()
     for k, run in enumerate(runs[:2]):
-        cls = au.classify_attractors(run.model, run.X, fixed_point_tol=0.5)
+        cls = au.classify_attractors(run.model, run.X, match_tol=0.5)
         row = df.iloc[k]
-        assert row.n_recovered == cls.is_attractor.sum() and row.n_iterative == cls.is_iterative_fixed_point.sum()
+        assert row.n_recovered == cls.is_attractor.sum() and row.n_true_fixed_points == cls.is_true_fixed_point.sum()
         assert row.n_stable == (cls.spectral_radius < 1).sum()
         assert row.n_false_positives == cls.false_positive.sum()
         np.testing.assert_array_equal(rad[rad.seed == k].spectral_radius, np.sort(cls.spectral_radius))
     seq = df.iloc[2]
-    assert seq.n_recovered % 2 == 0 and seq.n_stable % 2 == 0 and seq.n_iterative % 2 == 0
+    assert seq.n_recovered % 2 == 0 and seq.n_stable % 2 == 0 and seq.n_true_fixed_points % 2 == 0

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from attractor_utils.compare import compare_tables  # make compare's rule, in the library
+from attractor_utils.compare import compare_tables, with_current_names  # make compare's rule, in the library
 from tools.lib.paths import ROOT
 
 
@@ -53,6 +53,7 @@ def main(argv=None) -> int:
     for name in names:
         new = pd.read_csv(a.new / name)
         ref = pd.read_csv(a.ref / name) if a.ref else _committed(name, a.rev)
+        ref = None if ref is None else with_current_names(ref, name)
         if ref is None or (a.ref and not (a.ref / name).is_file()):
             print(f"new    {name} (no reference)")
             continue

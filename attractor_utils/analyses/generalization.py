@@ -17,18 +17,18 @@ __all__ = ["generalization_table"]
 
 
 def generalization_table(runs: Sequence[Run], *, n_val: int = 30, max_steps: int = 1000, iter_tol: float = 1e-5,
-                         fixed_point_tol: float = 1e-2) -> pd.DataFrame:
+                         match_tol: float = 1e-2) -> pd.DataFrame:
     """One row per run (configurations with ``data`` "sphere" or "orthant"): the training outcome, the attractor
     counts of the training points and the fate of ``n_val`` validation points.
 
     The validation points (n_val, dim) are drawn from the run's distribution at its radius, seeded
     ``10_000 + data_seed``. Columns: ``distribution``, ``width``, ``seed``, ``n_train``, ``n_val``, ``radius``,
     ``optimizer``, ``lr`` (for the flow: its median step), ``final_loss``, ``epochs``, ``converged``, the counts of
-    :func:`summarize_attractors` (``fixed_point_tol`` as the match tolerance), ``train_one_step_error`` and
+    :func:`summarize_attractors` (``match_tol`` as the match tolerance), ``train_one_step_error`` and
     ``val_one_step_error`` (mean ||f(x) - x||), ``val_nn_distance`` (mean distance of a validation point to its
     nearest training point), and the fractions of validation points whose iteration (at most ``max_steps``,
     settled below ``iter_tol``) ``frac_val_settled`` settles, ``frac_val_to_train`` ends within
-    ``fixed_point_tol`` of a training point, ``frac_val_to_attractor`` of one that is an attractor,
+    ``match_tol`` of a training point, ``frac_val_to_attractor`` of one that is an attractor,
     ``frac_val_to_nearest_train`` of its nearest training point, ``frac_val_spurious`` settles elsewhere.
     Distances are Euclidean, in data units.
     """
@@ -36,14 +36,14 @@ def generalization_table(runs: Sequence[Run], *, n_val: int = 30, max_steps: int
     for run in runs:
         c = run.config
         att = classify_attractors(run.model, run.X, max_steps=max_steps, iter_tol=iter_tol,
-                                  fixed_point_tol=fixed_point_tol)
+                                  match_tol=match_tol)
         s_att = summarize_attractors(att)
         draw = orthant_points if c["data"] == "orthant" else sphere_points  # the training distribution
         V = draw(n_val, c["dim"], c["radius"], seed=10_000 + c["data_seed"]).to(run.X.dtype)
         with torch.no_grad():
             val_err = torch.linalg.vector_norm(run.model(V).double() - V.double(), dim=-1).numpy()
         rec = recover_by_iteration(run.model, run.X, V, max_steps=max_steps, iter_tol=iter_tol,
-                                   match_tol=fixed_point_tol)
+                                   match_tol=match_tol)
         idx, settled, to_train = (rec[k].to_numpy() for k in ("nearest_index", "converged", "is_training"))
         to_attractor = to_train & att["is_attractor"].to_numpy()[idx]
         nn_idx, nn_dist = nearest(V, run.X)

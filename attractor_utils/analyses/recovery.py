@@ -240,15 +240,14 @@ def recovery_tables(stores: Sequence[tuple], *, width: int, depth: int, activati
     ``stores``: tuples ``(label, model, X, image_shape, test, result)``: ``X`` (n, dim) the stored images,
     ``test`` (m, dim) held-out images or None, ``result`` the training outcome (final_loss, epochs, converged);
     ``width``, ``depth``, ``activation``, ``seed`` label the rows. Per set: :func:`classify_attractors`
-    (``fixed_point_tol=match_tol``), :func:`recovery_curve` for Gaussian noise over ``noise_levels`` and masking
+    (``match_tol=match_tol``), :func:`recovery_curve` for Gaussian noise over ``noise_levels`` and masking
     over ``mask_levels`` (seed ``seed``), and :func:`search_limits` from the test images, ``n_starts`` uniform-noise
     (seed ``seed + 1``) and ``n_starts`` Gaussian N(0.5, ``gauss_std``^2) starts (seed ``seed + 2``).
     Returns:
 
     - ``summary``, one row per (set, start kind): ``data_source``, ``start``, ``n_images``, ``width``, ``depth``,
       ``activation``, ``seed``, ``final_loss``, ``epochs``, ``converged``, ``n_attractors``, ``n_borderline``,
-      ``n_borderline_any``, ``n_iterative_fixed_points`` (iterations that settle at their own image:
-      ``n_true_fixed_points`` of :func:`summarize_attractors`), ``n_starts``,
+      ``n_borderline_any``, ``n_true_fixed_points`` (iterations that settle at their own image, :func:`summarize_attractors`), ``n_starts``,
       ``n_settled``, ``n_to_training``, ``n_spurious_limits``, ``n_spurious_attractors``, ``n_distinct_spurious``
       (limits merged within ``match_tol``), ``n_distinct_training_reached``;
     - ``curve``: the :func:`recovery_curve` rows plus ``data_source``;
@@ -258,7 +257,7 @@ def recovery_tables(stores: Sequence[tuple], *, width: int, depth: int, activati
     for label, model, X, _shape, test, res in stores:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)
-            cls = classify_attractors(model, X, max_steps=max_steps, iter_tol=iter_tol, fixed_point_tol=match_tol)
+            cls = classify_attractors(model, X, max_steps=max_steps, iter_tol=iter_tol, match_tol=match_tol)
             sm = summarize_attractors(cls)
             for kind, levels in (("gaussian", noise_levels), ("mask", mask_levels)):
                 cur = recovery_curve(model, X, kind, levels, seed=seed, max_steps=max_steps, iter_tol=iter_tol,
@@ -277,7 +276,7 @@ def recovery_tables(stores: Sequence[tuple], *, width: int, depth: int, activati
                          "depth": depth, "activation": activation, "seed": seed, "final_loss": res["final_loss"],
                          "epochs": res["epochs"], "converged": res["converged"], "n_attractors": sm["n_attractors"],
                          "n_borderline": sm["n_borderline"], "n_borderline_any": sm["n_borderline_any"],
-                         "n_iterative_fixed_points": sm["n_true_fixed_points"], "n_starts": len(g),
+                         "n_true_fixed_points": sm["n_true_fixed_points"], "n_starts": len(g),
                          "n_settled": int(g.converged.sum()), "n_to_training": int(g.is_training.sum()),
                          "n_spurious_limits": int(m.sum()), "n_spurious_attractors": int(g.spurious_attractor.sum()),
                          "n_distinct_spurious": count_distinct(lim[torch.as_tensor(g.index.to_numpy(copy=True))][m],
@@ -287,12 +286,12 @@ def recovery_tables(stores: Sequence[tuple], *, width: int, depth: int, activati
 
 
 _OUTCOME_COLUMNS = ["data_source", "n_images", "width", "depth", "activation", "seed", "final_loss", "epochs",
-                    "converged", "n_attractors", "n_borderline", "n_borderline_any", "n_iterative_fixed_points"]
+                    "converged", "n_attractors", "n_borderline", "n_borderline_any", "n_true_fixed_points"]
 
 
 def training_outcomes(summary: pd.DataFrame) -> pd.DataFrame:
     """One row per image set of a :func:`recovery_tables` summary: ``data_source``, its training outcome and
-    attractor counts (``n_images`` ... ``n_iterative_fixed_points``, the summary's columns before ``n_starts``)."""
+    attractor counts (``n_images`` ... ``n_true_fixed_points``, the summary's columns before ``n_starts``)."""
     return summary.drop_duplicates("data_source")[_OUTCOME_COLUMNS]
 
 

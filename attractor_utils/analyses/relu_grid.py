@@ -35,7 +35,7 @@ def grid_configs(datasets: Sequence[str], depths: Sequence[int], widths: Sequenc
             for d, k, w, b, s in itertools.product(datasets, depths, widths, biases, seeds)]
 
 
-def analyse_run(run: Run, *, max_steps: int = 1000, iter_tol: float = 1e-5, fixed_point_tol: float = 1.0,
+def analyse_run(run: Run, *, max_steps: int = 1000, iter_tol: float = 1e-5, match_tol: float = 1.0,
                 eig_threshold: float = 1.0, zero_tol: float = 1e-3) -> tuple[dict, pd.DataFrame]:
     """Classify every training image of ``run`` and summarise.
 
@@ -50,7 +50,7 @@ def analyse_run(run: Run, *, max_steps: int = 1000, iter_tol: float = 1e-5, fixe
     """
     c, r = run.config, run.result
     df, limits = classify_attractors(run.model, run.X, max_steps=max_steps, iter_tol=iter_tol,
-                                     fixed_point_tol=fixed_point_tol, eig_threshold=eig_threshold, return_limits=True)
+                                     match_tol=match_tol, eig_threshold=eig_threshold, return_limits=True)
     df["eig_dist_to_1"] = np.abs(eigenvalue_nearest_one(run.model, run.X) - 1)
     df["homogeneity_residual"] = homogeneity_residual(run.model, run.X)
     s = summarize_attractors(df)
@@ -63,7 +63,7 @@ def analyse_run(run: Run, *, max_steps: int = 1000, iter_tol: float = 1e-5, fixe
                      if nonzero.any() else float("nan"))
     else:
         limit_eig, n_zero = float("nan"), 0
-    nfp = s["n_iterative_fixed_points"]
+    nfp = s["n_settled"]
     row = {
         "dataset": c["data"], "data_source": data_source(c["data"]), "depth": c["depth"], "width": c["width"],
         "bias": c["bias"], "seed": c["seed"], "data_seed": c["data_seed"], "n_images": c["n"], "lr": c["lr"],

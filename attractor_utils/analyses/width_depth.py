@@ -21,9 +21,9 @@ def width_depth_tables(runs: Sequence[Run], *, max_steps: int = 1000, iter_tol: 
     Run table, one row per run: ``task``, ``cycle_len`` (1 for autoencoders), ``width``, ``depth``, ``seed``,
     ``n_images``, ``activation``, ``lr``, ``schedule``, ``loss_threshold``, ``final_loss``, ``last_loss``,
     ``epochs``, ``converged``, then the counts out of ``n_images``: ``n_recovered`` (autoencoder: attractors of
-    :func:`classify_attractors` with ``fixed_point_tol=match_tol``; sequence encoder: examples in a cycle that is
+    :func:`classify_attractors` with ``match_tol=match_tol``; sequence encoder: examples in a cycle that is
     stable and retrieved by ``laps=3`` laps of iteration, :func:`sequence_recovery`), ``n_stable`` (spectral
-    radius of J, or of the cycle's Jacobian product, < 1), ``n_iterative`` (iteration settles at the example;
+    radius of J, or of the cycle's Jacobian product, < 1), ``n_true_fixed_points`` (iteration settles at the example;
     for sequences: in a cycle retrieved by iteration), ``n_false_positives`` (NaN for sequences),
     ``median_spectral_radius`` (over examples, or over cycles), ``n_reached_from_noise`` (sequences: from
     ``n_noise`` uniform-noise starts, seeded ``1000 + seed``; NaN for autoencoders), ``n_borderline`` and
@@ -42,10 +42,10 @@ def width_depth_tables(runs: Sequence[Run], *, max_steps: int = 1000, iter_tol: 
                "loss_threshold": c["loss_threshold"], **run.row("final_loss", "last_loss", "epochs", "converged")}
         if c["task"] == "autoencode":
             cls = classify_attractors(run.model, run.X, max_steps=max_steps, iter_tol=iter_tol,
-                                      fixed_point_tol=match_tol)
+                                      match_tol=match_tol)
             s = summarize_attractors(cls)
             row.update(n_recovered=s["n_attractors"], n_stable=s["n_radius_below_1"],
-                       n_iterative=s["n_true_fixed_points"], n_false_positives=s["n_false_positives"],
+                       n_true_fixed_points=s["n_true_fixed_points"], n_false_positives=s["n_false_positives"],
                        median_spectral_radius=s["median_spectral_radius"], n_reached_from_noise=np.nan,
                        n_borderline=s["n_borderline"], n_borderline_any=s["n_borderline_any"])
             radii += [{"width": c["width"], "depth": c["depth"], "seed": c["seed"], "index": i, "spectral_radius": v}
@@ -54,7 +54,7 @@ def width_depth_tables(runs: Sequence[Run], *, max_steps: int = 1000, iter_tol: 
             noise = random_starts("uniform", n_noise, run.X.shape[1], seed=1000 + c["seed"])
             cyc, per = sequence_recovery(run.model, run.X, c["cycle_len"], match_tol=match_tol, noise_starts=noise)
             row.update(n_recovered=int(per["recovered"].sum()), n_stable=int(per["in_stable_cycle"].sum()),
-                       n_iterative=int(cyc["orbit_ok"].sum() * c["cycle_len"]), n_false_positives=np.nan,
+                       n_true_fixed_points=int(cyc["orbit_ok"].sum() * c["cycle_len"]), n_false_positives=np.nan,
                        median_spectral_radius=float(np.median(cyc["cycle_spectral_radius"])),
                        n_reached_from_noise=int(per["reached_from_noise"].sum()))
             # examples on a cycle whose spectral radius sits at 1 (the stability verdict could flip)

@@ -18,7 +18,7 @@ __all__ = ["classify_attractors", "summarize_attractors", "BORDERLINE_RADIUS", "
 # A verdict is borderline (could flip on another machine, whose float32 training ends a few ulps elsewhere)
 # when its deciding value lies this close to the threshold:
 BORDERLINE_RADIUS = 1e-3  # |spectral radius - eig_threshold| below this (absolute)
-BORDERLINE_DISTANCE = 0.1  # |distance of the limit to the point - fixed_point_tol| below this x fixed_point_tol
+BORDERLINE_DISTANCE = 0.1  # |distance of the limit to the point - match_tol| below this x match_tol
 BORDERLINE_STEPS = 10.0  # the iteration settled in the last 20 % of max_steps, or stopped unsettled with a
 # last step within this factor of iter_tol
 # A spectral radius from the iterative route (spectra.spectral_radius) is used only this far (absolute) outside the
@@ -33,7 +33,7 @@ def classify_attractors(
     *,
     max_steps: int = 1000,
     iter_tol: float = 1e-5,
-    fixed_point_tol: float = 1e-2,
+    match_tol: float = 1e-2,
     eig_threshold: float = 1.0,
     eig_tol: float = 1e-9,
     method: str = "auto",
@@ -47,17 +47,17 @@ def classify_attractors(
 
     - ``iteration_converged``: iterating from ``x_i`` settles (step < ``iter_tol``): the thesis's
       loose "iterative fixed point" test.
-    - ``is_iterative_fixed_point``: it settles *at* ``x_i``: nearest training example is ``i`` and
-      ``||limit - x_i|| < fixed_point_tol``.
+    - ``is_true_fixed_point``: it settles *at* ``x_i``: nearest training example is ``i`` and
+      ``||limit - x_i|| < match_tol``.
     - ``false_positive``: settles, but somewhere else (the thesis's false positives).
-    - ``is_attractor``: ``is_iterative_fixed_point`` and spectral radius < ``eig_threshold - eig_tol``
+    - ``is_attractor``: ``is_true_fixed_point`` and spectral radius < ``eig_threshold - eig_tol``
       (an eigenvalue that is exactly 1, e.g. at a fixed point of a bias-free ReLU net, comes out of the
       eigensolver as 1 - 1e-13 and must not count as contracting).
 
     - ``borderline_any``: one of the verdicts rests on a value near its threshold, so a count can differ by
       this point on another machine: the spectral radius within :data:`BORDERLINE_RADIUS` of
       ``eig_threshold``, the limit's distance to ``x_i`` within :data:`BORDERLINE_DISTANCE` x
-      ``fixed_point_tol`` of ``fixed_point_tol``, or the iteration settling late (after 80 % of ``max_steps``)
+      ``match_tol`` of ``match_tol``, or the iteration settling late (after 80 % of ``max_steps``)
       or almost (last step within :data:`BORDERLINE_STEPS` x ``iter_tol``).
     - ``borderline``: the same, for points whose iteration ended nearest to themselves: those whose
       *attractor* verdict can flip (a point whose iteration goes elsewhere is no attractor either way).
@@ -77,7 +77,7 @@ def classify_attractors(
     method = V.choice("method", method, SPECTRAL_METHODS)
     max_steps = V.integer("max_steps", max_steps, 0)
     iter_tol = V.real("iter_tol", iter_tol, 0, lo_open=True)
-    fixed_point_tol = V.real("fixed_point_tol", fixed_point_tol, 0, lo_open=True)
+    match_tol = V.real("match_tol", match_tol, 0, lo_open=True)
     eig_threshold = V.real("eig_threshold", eig_threshold)
     eig_tol = V.real("eig_tol", eig_tol, 0)
     Xm = as_input(model, X)
@@ -89,7 +89,7 @@ def classify_attractors(
     idx, dist = nearest(it.x, X)
     self_dist = torch.linalg.vector_norm(it.x.double().cpu() - X.double().cpu(), dim=-1).numpy()
     n = X.shape[0]
-    returns_home = (idx == np.arange(n)) & (self_dist < fixed_point_tol)
+    returns_home = (idx == np.arange(n)) & (self_dist < match_tol)
     conv = it.converged & ~it.diverged
     df = pd.DataFrame(
         {
@@ -101,14 +101,14 @@ def classify_attractors(
             "limit_distance_to_self": self_dist,
             "nearest_index": idx,
             "nearest_distance": dist,
-            "is_iterative_fixed_point": conv & returns_home,
+            "is_true_fixed_point": conv & returns_home,
             "false_positive": conv & ~returns_home,
         }
     )
-    df["is_attractor"] = df["is_iterative_fixed_point"] & (df["spectral_radius"] < eig_threshold - eig_tol)
+    df["is_attractor"] = df["is_true_fixed_point"] & (df["spectral_radius"] < eig_threshold - eig_tol)
     home = idx == np.arange(n)  # the iteration ended nearest to the point it started from
     near_radius = np.abs(rho - eig_threshold) < BORDERLINE_RADIUS
-    near_distance = home & (np.abs(self_dist - fixed_point_tol) < BORDERLINE_DISTANCE * fixed_point_tol)
+    near_distance = home & (np.abs(self_dist - match_tol) < BORDERLINE_DISTANCE * match_tol)
     last = np.asarray(it.last_step, float)
     late = conv & (np.asarray(it.steps) > 0.8 * max_steps)
     almost = ~conv & ~np.asarray(it.diverged) & (last < BORDERLINE_STEPS * iter_tol)
@@ -121,8 +121,8 @@ def summarize_attractors(df: pd.DataFrame) -> dict:
     """Counts from a :func:`classify_attractors` table (for one-row-per-run CSVs)."""
     return {
         "n_attractors": int(df["is_attractor"].sum()),
-        "n_iterative_fixed_points": int(df["iteration_converged"].sum()),
-        "n_true_fixed_points": int(df["is_iterative_fixed_point"].sum()),
+        "n_settled": int(df["iteration_converged"].sum()),
+        "n_true_fixed_points": int(df["is_true_fixed_point"].sum()),
         "n_false_positives": int(df["false_positive"].sum()),
         "n_radius_below_1": int((df["spectral_radius"] < 1).sum()),
         "median_spectral_radius": float(np.median(df["spectral_radius"])),

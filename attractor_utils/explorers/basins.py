@@ -171,7 +171,7 @@ class BasinExplorer(Explorer):
         lim = (-self.view, self.view)
         G, xs, ys = basin_maps.grid2d(lim, lim, int(grid))
         bm = basin_maps.basin_map(model, X, G, max_steps=self.max_steps, tol=1e-5, match_tol=1e-2)
-        cls = classify_attractors(model, X, max_steps=1000, iter_tol=1e-5, fixed_point_tol=1e-2)
+        cls = classify_attractors(model, X, max_steps=1000, iter_tol=1e-5, match_tol=1e-2)
         Q, _, _ = basin_maps.grid2d(lim, lim, 15)
         Vf = basin_maps.vector_field(model, Q)
         return {"xs": xs, "ys": ys, "label": bm.label,

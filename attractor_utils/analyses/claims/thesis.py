@@ -50,14 +50,14 @@ def _thesis_rates() -> dict[int, float]:
 
 def _false_positive_claim(main: pd.DataFrame, ok: pd.Series, thesis_fp: dict[int, float], grid_scale: str) -> dict:
     """The row "many iterative fixed points are false positives" from the runs with bias of the main data set."""
-    fp = (main.groupby("depth")[["n_false_positives", "n_iterative_fixed_points"]].sum() if len(main)
-          else pd.DataFrame(columns=["n_false_positives", "n_iterative_fixed_points"]))
-    rates = {d: (r.n_false_positives / r.n_iterative_fixed_points if r.n_iterative_fixed_points else float("nan"))
+    fp = (main.groupby("depth")[["n_false_positives", "n_settled"]].sum() if len(main)
+          else pd.DataFrame(columns=["n_false_positives", "n_settled"]))
+    rates = {d: (r.n_false_positives / r.n_settled if r.n_settled else float("nan"))
              for d, r in fp.iterrows() if d in thesis_fp}
-    known = {d: r for d, r in rates.items() if fp.loc[d].n_iterative_fixed_points >= FP_MIN_SETTLED}
+    known = {d: r for d, r in rates.items() if fp.loc[d].n_settled >= FP_MIN_SETTLED}
 
     def _rate(d):
-        n, k = int(fp.loc[d].n_iterative_fixed_points), int(fp.loc[d].n_false_positives)
+        n, k = int(fp.loc[d].n_settled), int(fp.loc[d].n_false_positives)
         return (f"depth {d}: {k / n:.0%} ({k}/{n})" if n >= FP_MIN_SETTLED else
                 f"depth {d}: " + (f"{k}/{n} settled, too few for a rate" if n else "no iteration settled"))
 
