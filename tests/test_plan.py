@@ -250,6 +250,8 @@ def test_a_probe_that_ends_is_cached_and_stands_for_its_recipe(tmp_path, plan_mo
     assert p["rest_on"] == {"cache": 0, "twin": 0, "probe": 2, "budget": 0} and p["probe_s"] == probe["seconds"]
     assert p["expected_s"] == pytest.approx(probe["work"] * 1e-3)  # one batch of two, each to the probe's work
     assert p["analysis_s"] == pytest.approx(1.0)  # the pass less its probe
+    cold = project({"plan_seconds": 1.0, "calls": [probe, call]}, cache, _model(), assume_cold=True)
+    assert cold["rest_on"] == {"cache": 0, "twin": 0, "probe": 3, "budget": 0}  # the probe's own run too
     # the real run reuses the probe, and a lone run of the same configuration gives the same numbers
     monkeypatch.delenv(plan.PLAN_ENV)
     plan._INDEX.clear()

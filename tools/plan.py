@@ -70,10 +70,11 @@ def print_notebook(doc: dict, p: dict, workers: int, detail: bool = True) -> Non
     if rest:
         print(f"  runs to train, their epochs resting on: {rest}")
     for e in p["probes"]:
-        how = (f"ended at {e['work']:,} ({'converged' if e.get('converged') else 'at its budget'}), stored in the "
-               "cache" if e["finished"] else f"stopped after {e.get('work_done', 0):,}; the loss curve extrapolated "
-               f"to the threshold: {e['work']:,}")
-        print(f"  probe ({e['seconds']:.0f} s): {_recipe_text(e)}: {how} of {e['budget']:,}")
+        kept = "stored in the run cache" if e["key"] != e["recipe"] else "its epochs kept for later plans"
+        how = (f"ended at {e['work']:,} of {e['budget']:,} ({'converged' if e.get('converged') else 'at its budget'}); "
+               f"{kept}" if e["finished"] else f"stopped after {e.get('work_done', 0):,} of {e['budget']:,}; its loss "
+               f"curve extrapolated to the threshold: {e['work']:,}")
+        print(f"  probe ({e['seconds']:.0f} s): {_recipe_text(e)}: {how}")
     if p["probes"]:
         print(f"  probes: {len(p['probes'])}, {duration(p['probe_s'])} (their runs now cached count as such above)")
     for e in doc.get("errors", []):

@@ -51,6 +51,13 @@ CELLS: dict[str, dict] = {
         "decides": ["The largest autoencoder stores almost all training digits as attractors",
                     "Increasing depth and width leads to more attractors"],
     },
+    "09-widest": {
+        "notebook": "09_width_depth_mnist",
+        "parameters": {"widths": [4096], "depths": [3, 4], "cycle_lens": []},
+        "decides": ["The largest autoencoder stores almost all training digits as attractors (width 4096: the next "
+                    "width after 09-wider, at its two best depths)",
+                    "Increasing depth and width leads to more attractors"],
+    },
     "09-constant-1e-3": {
         "notebook": "09_width_depth_mnist",
         "parameters": {"widths": [2048], "depths": [3], "cycle_lens": [], "schedule": "constant", "lr": 1e-3,

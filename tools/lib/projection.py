@@ -43,6 +43,7 @@ def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_
     the plan pass; "budget": nothing but their budget); ``probes``: the pass's probes and ``probe_s`` their seconds.
     ``assume_cold``: count every run as untrained (its stored epochs, if any, as its work)."""
     seen: set[str] = set()
+    r_key: dict[int, str] = {}  # id(config) -> its cache key
     probes = {e["recipe"]: e for e in doc["calls"] if e["kind"] == "probe"}
     out = {"runs": 0, "cached": 0, "train": 0, "expected_s": 0.0, "at_most_s": 0.0, "expected_n_s": 0.0,
            "at_most_n_s": 0.0, "direct": 0, "direct_s": 0.0, "groups": {}, "sources": set(),
@@ -91,6 +92,7 @@ def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_
                 _group(out["groups"], c, c["max_epochs"], 0, 0, 1, 0.0, 0.0, call["kind"], count=False)
             else:
                 todo.append(c)
+                r_key[id(c)] = key
         out["train"] += len(todo)
         exp_costs, max_costs = [], []
         for b in chunk_batches(todo, call.get("device", "cpu")):
@@ -98,8 +100,8 @@ def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_
             for c in b:
                 res = peek(cache, c)
                 probe = probes.get(recipe_key(c))
-                if res is not None:
-                    w, src = work_of(res, c), "cache"
+                if res is not None:  # its own record; made by this plan's probe when the probe was this run
+                    w, src = work_of(res, c), "probe" if probe is not None and probe["key"] == r_key[id(c)] else "cache"
                 else:
                     w, src = expected_work(c, cache)
                     if probe is not None and src != "cache":  # the recipe measured by this plan's probe
