@@ -340,6 +340,9 @@ def test_the_convergence_claim_is_judged_by_the_distance_to_the_limit_when_there
         limit_mean_point_max_abs_eig=lambda t: df.mean_point_max_abs_eig + 0.3 / (t.width ** 0.5))
     dist = distance_to_limit(df, lim, "mean_point_max_abs_eig", paired)
     assert list(dist.curve.round(3)) == [0.13, 0.03, 0.005]          # mean over the two radii of |seed mean - limit|
+    gaps = 0.3 / np.sqrt(df.width.unique())  # each run's |stat - its limit|: the same over seeds and radii
+    np.testing.assert_allclose(dist.paired, sorted(gaps, reverse=True))
+    np.testing.assert_allclose(dist.paired_se, 0, atol=1e-12)
     row = [r for r in claims.beyond_linear_claims(df, limit=dist) if r["claim"] == NTK][0]
     assert row["verdict"] == "agrees" and "slope -0.50" in row["measured"]
     # the same distances at widths below 1e5 are a trend that cannot reach the published coincidence
@@ -348,6 +351,12 @@ def test_the_convergence_claim_is_judged_by_the_distance_to_the_limit_when_there
     # a distance that grows at one step
     grows = dist.assign(paired=[0.01, 0.002, 0.003])
     assert _verdicts(claims.beyond_linear_claims(df, limit=grows))[NTK] == "disagrees"
+    # ... by less than twice its standard error: at the level of its own noise, not a rise
+    assert _verdicts(claims.beyond_linear_claims(df, limit=grows.assign(paired_se=0.001)))[NTK] == "agrees"
+    assert _verdicts(claims.beyond_linear_claims(df, limit=grows.assign(paired_se=0.0002)))[NTK] == "disagrees"
+    # a distance that never leaves its noise has not been shown to fall
+    flat = dist.assign(paired=[0.004, 0.003, 0.0035], paired_se=0.001)
+    assert _verdicts(claims.beyond_linear_claims(df, limit=flat))[NTK] == "disagrees"
     # a cell above its loss threshold drops its radius for every width of that n
     df.loc[(df.width == 1000) & (df.radius == 5.0), "converged"] = False
     assert list(distance_to_limit(df, lim, "mean_point_max_abs_eig").radii) == [1, 1, 1]

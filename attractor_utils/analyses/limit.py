@@ -88,9 +88,10 @@ def distance_to_limit(df: pd.DataFrame, lim: pd.DataFrame, stat: str, paired: pd
     """Each width's distance to the limit, per ``by`` group: ``curve``, the mean over ``over`` of |mean over seeds
     of ``stat`` - the limit's mean over its draws| (the curves of the figure; floored by the spread over
     initialisations, about sd / sqrt(seeds)); with ``paired`` (:func:`limit_given_init`), ``paired``, the mean over
-    runs of |``stat`` - the limit's ``stat`` from the run's own initial network| (no such floor). Converged runs
-    only (column ``converged`` where present), and within a group only the ``over`` values where every width has
-    one, so that the widths are compared on the same radii (``radii`` counts them)."""
+    runs of |``stat`` - the limit's ``stat`` from the run's own initial network| (no such floor), and ``paired_se``
+    its standard error over those runs (NaN with one run). Converged runs only (column ``converged`` where present),
+    and within a group only the ``over`` values where every width has one, so that the widths are compared on the
+    same radii (``radii`` counts them)."""
     if "converged" in df:
         df = df[df.converged]
     inner = [k for k in by if k != "width"]
@@ -110,4 +111,5 @@ def distance_to_limit(df: pd.DataFrame, lim: pd.DataFrame, stat: str, paired: pd
         both = df.merge(paired, on=keys + ["activation", "depth"] if "activation" in df else keys)
         both["pgap"] = (both[stat] - both[f"limit_{stat}"]).abs()
         out["paired"] = both.groupby(list(by)).pgap.mean()
+        out["paired_se"] = both.groupby(list(by)).pgap.sem()
     return out.reset_index()
