@@ -276,6 +276,14 @@ def test_a_probe_at_its_time_limit_extrapolates_and_stores_nothing(tmp_path, pla
     assert plan.expected_work(cfgs[1], cache) == (probe["work"], "probe")
     p = project({"plan_seconds": 1.0, "calls": [probe, call]}, cache, _model())
     assert p["rest_on"] == {"cache": 0, "twin": 0, "probe": 2, "budget": 1}
+    # a run of the same recipe with a larger budget is counted at the projection, not at the probe's budget
+    big = {**probe, "work": 1000, "budget": 1000, "projected": 5000}
+    longer = {**call, "runs": [{**r, "config": {**r["config"], "max_epochs": 10**6}} for r in call["runs"]]}
+    at = project({"plan_seconds": 0.0, "calls": [big, longer]}, cache, _model())
+    assert at["expected_s"] == pytest.approx(5000 * 1e-3 + 10**6 * 1e-3)  # the other recipe: at its budget
+    flat = {**big, "projected": None}  # a loss that does not fall: each run at its own budget
+    assert project({"plan_seconds": 0.0, "calls": [flat, longer]}, cache, _model())["expected_s"] == \
+        pytest.approx(2 * 10**6 * 1e-3)
     plan._PROJECTED.clear()
 
 

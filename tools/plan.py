@@ -73,7 +73,8 @@ def print_notebook(doc: dict, p: dict, workers: int, detail: bool = True) -> Non
         kept = "stored in the run cache" if e["key"] != e["recipe"] else "its epochs kept for later plans"
         how = (f"ended at {e['work']:,} of {e['budget']:,} ({'converged' if e.get('converged') else 'at its budget'}); "
                f"{kept}" if e["finished"] else f"stopped after {e.get('work_done', 0):,} of {e['budget']:,}; its loss "
-               f"curve extrapolated to the threshold: {e['work']:,}")
+               + (f"curve extrapolated to the threshold: {e.get('projected', e['work']):,}"
+                  if e.get("projected", e["work"]) is not None else "does not fall: each run at its budget"))
         print(f"  probe ({e['seconds']:.0f} s): {_recipe_text(e)}: {how}")
     if p["probes"]:
         print(f"  probes: {len(p['probes'])}, {duration(p['probe_s'])} (their runs now cached count as such above)")

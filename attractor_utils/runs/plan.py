@@ -20,8 +20,8 @@ What it costs in seconds: :mod:`attractor_utils.runs.costs`.
 finished run in the cache is measured instead of counted at its budget. The first run of the recipe is trained for
 real, for at most P seconds (and no more than T seconds of probes in the whole pass, default 10 P): a probe that
 ends (converged or at its budget) is stored in the run cache like any run, so the real run reuses it; one stopped at
-its time limit leaves a projection, its loss curve extrapolated to the threshold (:func:`extrapolate_work`), and
-nothing in the cache. Each probe is one line of the plan file (``"kind": "probe"``); the rest of the pass sees the
+its time limit leaves a projection, its loss curve extrapolated to the threshold (:func:`extrapolate_work`; each
+run of the recipe is counted at the smaller of that and its own budget), and nothing in the cache. Each probe is one line of the plan file (``"kind": "probe"``); the rest of the pass sees the
 probe's work as its recipe's expected work. Runs trained outside the run cache (:class:`DirectRun`) are probed the
 same way, their work kept in their cost file.
 """
@@ -223,6 +223,16 @@ def extrapolate_work(samples: Sequence[tuple[int, float]], threshold: float, bud
     return int(min(budget, max(done, math.ceil((math.log10(threshold) - icpt) / slope))))
 
 
+_NEVER = 10**15  # "the loss does not fall": every run of the recipe is counted at its own budget
+
+
+def _unbounded(samples: Sequence[tuple[int, float]], threshold: float) -> int | None:
+    """:func:`extrapolate_work` without a budget (the runs of a recipe differ in theirs): None where the fit does not
+    fall."""
+    w = extrapolate_work(samples, threshold, _NEVER)
+    return None if w >= _NEVER else w
+
+
 class _ProbeBar:
     """A training loop's progress bar during a probe: records (work, loss) and raises :class:`ProbeDeadline` once
     ``deadline`` (``time.perf_counter()``) has passed."""
@@ -297,9 +307,10 @@ def probe_runs(configs: Sequence[dict], fn: Callable[..., object], cache: Cache,
             entry.update(work=work_of(res, c), converged=bool(res.get("converged")))
         else:
             entry.update(work=extrapolate_work(samples, float(c.get("loss_threshold", 1e-8)), budget),
+                         projected=_unbounded(samples, float(c.get("loss_threshold", 1e-8))),
                          work_done=int(samples[-1][0]) if samples else 0, converged=None,
                          loss=samples[-1][1] if samples else None)
-            _PROJECTED[recipe] = entry["work"]
+            _PROJECTED[recipe] = entry["projected"] or _NEVER
         _append(entry)
 
 
@@ -331,7 +342,7 @@ class DirectProbe:
                  "seconds": round(time.perf_counter() - self.t0, 2), "finished": not stopped}
         if stopped:
             entry.update(work=extrapolate_work(self.samples, self.threshold, self.budget), work_done=int(work),
-                         converged=None)
+                         projected=_unbounded(self.samples, self.threshold), converged=None)
         else:
             entry.update(work=int(work), converged=bool(converged))
         _append(entry)

@@ -62,7 +62,7 @@ def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_
             if call.get("work") is not None:
                 work, src = call["work"], "cache"
             elif probe is not None:
-                work, src = min(probe["work"], call["budget"]), "probe"
+                work, src = _probed(probe, call["budget"]), "probe"
             else:
                 work, src = call["budget"], "budget"
             source(src)
@@ -105,8 +105,7 @@ def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_
                 else:
                     w, src = expected_work(c, cache)
                     if probe is not None and src != "cache":  # the recipe measured by this plan's probe
-                        w, src = (w, "probe") if probe["finished"] else (min(probe["work"], int(c["max_epochs"])),
-                                                                          "probe")
+                        w, src = (w if probe["finished"] else _probed(probe, int(c["max_epochs"]))), "probe"
                 works.append(w)
                 source(src)
             e = batch_seconds(b, model, works)
@@ -130,6 +129,14 @@ def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_
     out["planned_s"], out["planned_at_most_s"] = a + out["expected_s"], a + out["at_most_s"]
     out["planned_n_s"], out["planned_at_most_n_s"] = a + out["expected_n_s"], a + out["at_most_n_s"]
     return out
+
+
+def _probed(probe: dict, budget: int) -> int:
+    """The work of a run of a recipe whose probe stopped at its time limit: the probe's projection to the threshold
+    (without its own budget, where recorded) or the run's budget, whichever is smaller."""
+    if not probe.get("finished") and "projected" in probe:
+        return budget if probe["projected"] is None else min(budget, int(probe["projected"]))
+    return min(budget, int(probe["work"]))
 
 
 def _shape_key(c: dict, budget: int, kind: str) -> tuple:
