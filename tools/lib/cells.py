@@ -76,7 +76,8 @@ CELLS: dict[str, dict] = {
     },
     "10-width50": {
         "notebook": "10_generalization",
-        "parameters": {"widths": [50], "distributions": ["orthant"], "loss_threshold": 1e-2, "max_epochs": 1000000},
+        "parameters": {"widths": [50], "distributions": ["sphere", "orthant"], "sweep_radii": [], "loss_threshold": 1e-2,
+                       "max_epochs": 1000000, "halving_budget": 2.0},
         "decides": ["The width-50 setup (loss threshold 1e-2) does not store its training points (trained to the "
                     "talk's threshold: the same gradient flow with 20 times the paper preset's budget; a trial run "
                     "here was at 1.1e-2 after 490,000 gradient evaluations)"],
