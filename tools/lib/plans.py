@@ -59,13 +59,17 @@ def run_plan_pass(nb: Path, preset: str, cell_timeout: int | None = None, params
     on stand-ins, and the pass's wall time. ``cell_timeout``: seconds after which a cell is interrupted (the pass goes
     on with the next cell; the time outside training is then a lower bound, and a training call later in that cell is
     missing). ``probe``: "P" or "P,T", probes of new recipes, P seconds each and T in all (``$ATTRACTOR_PLAN_PROBE``,
-    :mod:`attractor_utils.runs.plan`): trained into the run cache, so the pass takes up to T longer."""
+    :mod:`attractor_utils.runs.plan`): trained into the run cache, so the pass takes up to T longer (and a cell's
+    time limit is raised by T)."""
     import papermill as pm
 
     with tempfile.TemporaryDirectory(prefix="attractor-plan-") as tmp:
         rec = Path(tmp) / "calls.jsonl"
         rec.touch()
         out = Path(tmp) / nb.name
+        if cell_timeout and probe:  # a cell's probes may take all of the pass's probe time: on top of the limit
+            p_s, *t_s = (float(v) for v in probe.split(","))
+            cell_timeout = int(cell_timeout + (t_s[0] if t_s else 10 * p_s))
         limit = {} if not cell_timeout else {
             "execution_timeout": int(cell_timeout), "interrupt_on_timeout": True,
             "error_on_timeout": {"ename": "PlanCellTimeout", "evalue": f"interrupted after {cell_timeout} s",
