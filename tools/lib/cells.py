@@ -58,6 +58,12 @@ CELLS: dict[str, dict] = {
                     "width after 09-wider, at its two best depths)",
                     "Increasing depth and width leads to more attractors"],
     },
+    "09-depth4": {
+        "notebook": "09_width_depth_mnist",
+        "parameters": {"widths": [2048, 4096], "depths": [4], "cycle_lens": []},
+        "decides": ["The largest autoencoder stores almost all training digits as attractors (widths 2048 and 4096 at "
+                    "depth 4, the networks of 09-wider and 09-widest judged together: has the count stopped rising?)"],
+    },
     "09-constant-1e-3": {
         "notebook": "09_width_depth_mnist",
         "parameters": {"widths": [2048], "depths": [3], "cycle_lens": [], "schedule": "constant", "lr": 1e-3,
