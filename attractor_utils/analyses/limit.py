@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import torch
 
@@ -83,13 +84,23 @@ def limit_given_init(runs: list, near_tol: float = 0.1) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _within_se(g: pd.DataFrame, over: str) -> float:
+    """Standard error of the mean of ``g.pgap`` over the ``over`` values (radii), from the variance over seeds
+    within each one; NaN where one has fewer than two runs."""
+    v = g.groupby(over).pgap.agg(["var", "count"])
+    if not len(v) or (v["count"] < 2).any():
+        return float("nan")
+    return float(np.sqrt((v["var"] / v["count"]).sum()) / len(v))
+
+
 def distance_to_limit(df: pd.DataFrame, lim: pd.DataFrame, stat: str, paired: pd.DataFrame | None = None,
                       by: tuple[str, ...] = ("n_points", "width"), over: str = "radius") -> pd.DataFrame:
     """Each width's distance to the limit, per ``by`` group: ``curve``, the mean over ``over`` of |mean over seeds
     of ``stat`` - the limit's mean over its draws| (the curves of the figure; floored by the spread over
     initialisations, about sd / sqrt(seeds)); with ``paired`` (:func:`limit_given_init`), ``paired``, the mean over
     runs of |``stat`` - the limit's ``stat`` from the run's own initial network| (no such floor), and ``paired_se``
-    its standard error over those runs (NaN with one run). Converged runs only (column ``converged`` where present),
+    its standard error from the spread over seeds within each ``over`` value (the radii are the same at every width,
+    so their own differences are no noise; NaN where a radius has one seed). Converged runs only (column ``converged`` where present),
     and within a group only the ``over`` values where every width has one, so that the widths are compared on the
     same radii (``radii`` counts them)."""
     if "converged" in df:
@@ -111,5 +122,5 @@ def distance_to_limit(df: pd.DataFrame, lim: pd.DataFrame, stat: str, paired: pd
         both = df.merge(paired, on=keys + ["activation", "depth"] if "activation" in df else keys)
         both["pgap"] = (both[stat] - both[f"limit_{stat}"]).abs()
         out["paired"] = both.groupby(list(by)).pgap.mean()
-        out["paired_se"] = both.groupby(list(by)).pgap.sem()
+        out["paired_se"] = both.groupby(list(by)).apply(lambda g: _within_se(g, over), include_groups=False)
     return out.reset_index()
