@@ -344,10 +344,11 @@ def test_the_convergence_claim_is_judged_by_the_distance_to_the_limit_when_there
     np.testing.assert_allclose(dist.paired, sorted(gaps, reverse=True))
     np.testing.assert_allclose(dist.paired_se, 0, atol=1e-12)
     # the standard error comes from the seeds within a radius, not from the radii's own differences
-    noisy = paired.assign(limit_mean_point_max_abs_eig=paired.limit_mean_point_max_abs_eig
-                          + np.where(paired.seed == 0, 0.01, -0.01))
+    noisy = paired.assign(limit_mean_point_max_abs_eig=df.mean_point_max_abs_eig
+                          + 0.3 / np.sqrt(df.width) * np.where(df.seed == 0, 1.1, 0.9))
     se = distance_to_limit(df, lim, "mean_point_max_abs_eig", noisy).paired_se
-    np.testing.assert_allclose(se, 0.01 / np.sqrt(2))  # sd 0.01 / sqrt(2 seeds), averaged over 2 radii
+    # per radius: gaps 1.1 g and 0.9 g (g = 0.3 / sqrt(width)), standard error 0.1 g; the mean of 2 radii: 0.1 g / sqrt 2
+    np.testing.assert_allclose(se, 0.1 * np.array(sorted(gaps, reverse=True)) / np.sqrt(2))
     assert distance_to_limit(df[df.seed == 0], lim, "mean_point_max_abs_eig", paired).paired_se.isna().all()
     row = [r for r in claims.beyond_linear_claims(df, limit=dist) if r["claim"] == NTK][0]
     assert row["verdict"] == "agrees" and "slope -0.50" in row["measured"]
