@@ -27,6 +27,7 @@ from pathlib import Path
 
 from attractor_utils.runs import caching  # caching.default_cache, looked up when called (tests replace it)
 from attractor_utils.runs.costs import CostModel, calibrate, calibration_path
+from attractor_utils.runs.plan import parse_probe
 from tools.lib.cells import CELLS
 from tools.lib.paths import ROOT, figures_folder, select_notebooks
 from tools.lib.plans import PLAN_DIR, get_plan, load_plan
@@ -291,10 +292,9 @@ def main(argv=None) -> int:
         args.preset = "paper"
     if args.probe is not None:
         try:
-            vals = [float(v) for v in args.probe.split(",")]
-            assert len(vals) in (1, 2) and min(vals) > 0
-        except (ValueError, AssertionError):
-            ap.error(f"--probe={args.probe!r}: expected P or P,T, seconds > 0 (per probe, and in all)")
+            parse_probe(args.probe, "--probe")
+        except ValueError as e:
+            ap.error(str(e))
     if args.workers < 1:
         ap.error(f"--workers={args.workers}: must be an integer >= 1")
     if args.check:

@@ -43,7 +43,7 @@ from ..core.models import default_device
 from .caching import Cache, config_key, default_cache
 
 __all__ = ["PLAN_ENV", "PROBE_ENV", "planning", "record_call", "record_direct", "cost_path", "known_work", "work_of",
-           "expected_work", "recipe_key", "standin_result", "probe_limits", "ProbeDeadline", "extrapolate_work", "probe_runs",
+           "expected_work", "recipe_key", "standin_result", "probe_limits", "parse_probe", "ProbeDeadline", "extrapolate_work", "probe_runs",
            "DirectProbe"]
 
 PLAN_ENV = "ATTRACTOR_PLAN"
@@ -188,12 +188,18 @@ def probe_limits() -> tuple[float, float] | None:
     raw = os.environ.get(PROBE_ENV, "").strip()
     if not raw or not planning():
         return None
+    return parse_probe(raw, f"${PROBE_ENV}")
+
+
+def parse_probe(text: str, name: str = "probe") -> tuple[float, float]:
+    """(seconds per probe, seconds of probes in all) from ``"P"`` or ``"P,T"`` (T defaults to 10 P); anything else
+    is a ValueError naming ``name`` and the accepted form."""
     try:
-        vals = [float(v) for v in raw.split(",")]
+        vals = [float(v) for v in str(text).split(",")]
         if len(vals) not in (1, 2) or min(vals) <= 0:
             raise ValueError
     except ValueError:
-        raise ValueError(f"${PROBE_ENV}={raw!r}: expected 'P' or 'P,T', seconds > 0 per probe and in all") from None
+        raise ValueError(f"{name}={text!r}: expected 'P' or 'P,T', seconds > 0 per probe and in all") from None
     return vals[0], vals[1] if len(vals) == 2 else 10 * vals[0]
 
 

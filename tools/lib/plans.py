@@ -10,6 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from attractor_utils.runs.plan import parse_probe
 from tools.lib.kernel import kernel_config, scoped_environ
 from tools.lib.paths import ROOT
 
@@ -68,8 +69,7 @@ def run_plan_pass(nb: Path, preset: str, cell_timeout: int | None = None, params
         rec.touch()
         out = Path(tmp) / nb.name
         if cell_timeout and probe:  # a cell's probes may take all of the pass's probe time: on top of the limit
-            p_s, *t_s = (float(v) for v in probe.split(","))
-            cell_timeout = int(cell_timeout + (t_s[0] if t_s else 10 * p_s))
+            cell_timeout = int(cell_timeout + parse_probe(probe)[1])
         limit = {} if not cell_timeout else {
             "execution_timeout": int(cell_timeout), "interrupt_on_timeout": True,
             "error_on_timeout": {"ename": "PlanCellTimeout", "evalue": f"interrupted after {cell_timeout} s",
