@@ -246,12 +246,17 @@ def test_a_probe_that_ends_is_cached_and_stands_for_its_recipe(tmp_path, plan_mo
     assert len(cache.entries()) == 1 and cache.get(cfgs[0])["epochs"] == probe["work"] < 3000
     assert [r["cached"] for r in call["runs"]] == [True, False, False]
     assert [r.result["epochs"] for r in runs] == [probe["work"]] * 3  # the stand-ins take the probe's work
+    probe_net = runs[0].model.state_dict()  # ... and its trained network
+    assert all(torch.equal(v, runs[2].model.state_dict()[k]) for k, v in probe_net.items())
     p = project({"plan_seconds": probe["seconds"] + 1.0, "calls": [probe, call]}, cache, _model())
     assert p["rest_on"] == {"cache": 0, "twin": 0, "probe": 2, "budget": 0} and p["probe_s"] == probe["seconds"]
     assert p["expected_s"] == pytest.approx(probe["work"] * 1e-3)  # one batch of two, each to the probe's work
     assert p["analysis_s"] == pytest.approx(1.0)  # the pass less its probe
     cold = project({"plan_seconds": 1.0, "calls": [probe, call]}, cache, _model(), assume_cold=True)
     assert cold["rest_on"] == {"cache": 0, "twin": 0, "probe": 3, "budget": 0}  # the probe's own run too
+    plan._INDEX[str(cache.root)] = {}  # an index of the cache read before the probe ran (an earlier notebook's plan)
+    again = project({"plan_seconds": probe["seconds"] + 1.0, "calls": [probe, call]}, cache, _model())
+    assert again["expected_s"] == pytest.approx(p["expected_s"]) and again["rest_on"] == p["rest_on"]
     # the real run reuses the probe, and a lone run of the same configuration gives the same numbers
     monkeypatch.delenv(plan.PLAN_ENV)
     plan._INDEX.clear()

@@ -116,9 +116,15 @@ def recipe_key(c: dict) -> str:
 _INDEX: dict[str, dict[str, list[dict]]] = {}
 
 
+def forget_index() -> None:
+    """Read the caches again at the next :func:`expected_work`: a process that plans notebook after notebook finds
+    the runs each plan pass added (its probes)."""
+    _INDEX.clear()
+
+
 def _index(cache: Cache) -> dict[str, list[dict]]:
-    """The cache's finished runs by recipe (:func:`recipe_key`), read once per process (no integrity check: an
-    estimate)."""
+    """The cache's finished runs by recipe (:func:`recipe_key`), read once per process until :func:`forget_index`
+    (no integrity check: an estimate)."""
     root = str(cache.root)
     if root not in _INDEX:
         idx: dict[str, list[dict]] = {}
@@ -128,7 +134,7 @@ def _index(cache: Cache) -> dict[str, list[dict]]:
                 r = json.loads(res.read_text())
                 idx.setdefault(recipe_key(c), []).append(
                     {"work": work_of(r, c), "converged": bool(r.get("converged")), "lr": r.get("lr"),
-                     "flow_time": r.get("flow_time")})
+                     "flow_time": r.get("flow_time"), "config": c})
             except (OSError, ValueError, KeyError, TypeError):
                 continue
         _INDEX[root] = idx
@@ -151,6 +157,14 @@ def expected_work(c: dict, cache: Cache) -> tuple[int, str]:
         return budget, "budget"
     vals = [min(s["work"], budget) if s["converged"] else budget for s in sim]
     return int(statistics.median(vals)), "similar"
+
+
+def trained_twin(c: dict, cache: Cache) -> dict | None:
+    """The configuration of a converged run of ``c``'s recipe in ``cache`` (the first by cache key), or None: its
+    network stands in for ``c``'s in the plan pass, so that the analyses meet a trained network (they take far
+    longer, or far more memory, on an untrained one)."""
+    twins = [s["config"] for s in _index(cache).get(recipe_key(c), []) if s["converged"]]
+    return min(twins, key=config_key) if twins else None
 
 
 def standin_result(c: dict, cache: Cache) -> dict:

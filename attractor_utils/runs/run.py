@@ -178,14 +178,18 @@ class PlannedRun(Run):
 
 
 def _planned_run(c: dict, cache: Cache, device, X, Y) -> PlannedRun:
-    """The plan-mode run of configuration ``c`` on data ``X``, ``Y`` (already on ``device``): the cached run, or an
-    untrained stand-in (:func:`attractor_utils.runs.plan.standin_result`)."""
+    """The plan-mode run of configuration ``c`` on data ``X``, ``Y`` (already on ``device``): the cached run, or a
+    stand-in (:func:`attractor_utils.runs.plan.standin_result`) whose network is that of a trained run of the same
+    recipe (:func:`attractor_utils.runs.plan.trained_twin`: a probe's, another seed's) where the cache holds one, else
+    untrained."""
     result = cache.get(c)
+    weights = c if result is not None else plan.trained_twin(c, cache)
 
     def make():
         m = build_model(c, device)
-        if result is not None:
-            m.load_state_dict(cache.load_state(c, map_location=device))
+        state = None if weights is None else cache.load_state(weights, map_location=device)
+        if state is not None:
+            m.load_state_dict(state)
         return m
 
     return PlannedRun(c, X, Y, result if result is not None else plan.standin_result(c, cache), make)

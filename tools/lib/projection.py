@@ -10,7 +10,7 @@ from pathlib import Path
 from attractor_utils.runs.batching import chunk_batches
 from attractor_utils.runs.caching import Cache
 from attractor_utils.runs.costs import CostModel, batch_seconds
-from attractor_utils.runs.plan import expected_work, recipe_key, work_of
+from attractor_utils.runs.plan import expected_work, forget_index, recipe_key, work_of
 from tools.lib.paths import ROOT, figures_folder
 from tools.lib.plans import load_plan
 
@@ -42,6 +42,7 @@ def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_
     source of their work ("cache": their own record; "twin": a finished run of the same recipe; "probe": a probe of
     the plan pass; "budget": nothing but their budget); ``probes``: the pass's probes and ``probe_s`` their seconds.
     ``assume_cold``: count every run as untrained (its stored epochs, if any, as its work)."""
+    forget_index()  # the cache as it is now: the plan pass (its probes) may have added runs
     seen: set[str] = set()
     r_key: dict[int, str] = {}  # id(config) -> its cache key
     probes = {e["recipe"]: e for e in doc["calls"] if e["kind"] == "probe"}
