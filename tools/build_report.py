@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools.lib.paths import ROOT
+from tools.lib.paths import ROOT, figures_folder
 from tools.lib.records import read_timings
 from tools.lib.report_pages import (caption_html, first_heading, fold_tables, folder_page, gallery_html, inline_md,
                                     link_images, notebook_page, run_of, shorten_variants, shown_path, site_href,
@@ -157,7 +157,7 @@ def main(argv=None) -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--preset", default="default", choices=["smoke", "default", "paper"])
     ap.add_argument("--executed", type=Path, help="executed notebooks (default build/executed/<preset>; may be absent)")
-    ap.add_argument("--figures", type=Path, help="figures folder (default figures/ or figures/<preset>/)")
+    ap.add_argument("--figures", type=Path, help="figures folder (default $ATTRACTOR_FIGURES or figures/, and its <preset>/ for smoke and paper)")
     ap.add_argument("--notebooks", type=Path, default=ROOT / "notebooks", help="the committed notebooks")
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "report")
     a = ap.parse_args(argv)
@@ -165,7 +165,7 @@ def main(argv=None) -> int:
         ap.error(f"--executed {a.executed}: no such folder (leave it out to use build/executed/{a.preset} where "
                  "it exists, else the committed notebooks)")
     executed = a.executed or ROOT / "build" / "executed" / a.preset
-    figures = a.figures or (ROOT / "figures" if a.preset == "default" else ROOT / "figures" / a.preset)
+    figures = a.figures or figures_folder(a.preset)
     index = build(executed, figures, a.out, a.preset, a.notebooks)
     print(f"report: {index}  (open it in a browser: file://{index.resolve()})")
     return 0
