@@ -19,8 +19,6 @@ from .runs import progress
 from .runs.config import resolve_preset
 from .runs.run import deterministic
 
-__all__ = ["setup_notebook", "check_notebook_params", "param_from_text", "deterministic"]
-
 
 def _form_of(name: str, example: Any = None) -> str:
     """How a list (or dict) parameter is written on papermill's command line, with ``example`` (a list or dict

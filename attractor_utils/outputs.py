@@ -18,10 +18,6 @@ import pandas as pd
 from .compare import compare_tables
 from .files import atomic_write_bytes, atomic_write_text, repo_root
 
-__all__ = ["savefig", "save_csv", "committed_table_note", "figures_dir", "figures_base", "preset_dir",
-           "set_output_dir", "route", "variant_slug", "setting_changes", "committed_notebook", "notebook_parameters",
-           "find_notebook", "UNCHECKED", "UNIDENTIFIED"]
-
 
 # --- where a run's files land (README "Where things land") ---------------------------------------------------------
 #

@@ -8,10 +8,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-__all__ = ["published_points", "set_style", "band_plot", "image_grid", "count_text", "annotated_heatmap",
-           "plot_basin_map", "basin_legend_handles", "share_text", "ordered_colors", "distinct_colors", "grouped_bars",
-           "published_handle", "PALETTE"]
-
 PALETTE = "colorblind"
 OTHER_LIMIT_COLOR = "0.6"  # basin maps: starts that converged to a limit that is no training point (grey)
 NOT_SETTLED_COLOR = "black"  # basin maps: starts that did not settle

@@ -13,8 +13,6 @@ from ..data.points import orthant_points, sphere_points
 from ..runs.run import Run
 from .recovery import recover_by_iteration
 
-__all__ = ["generalization_table"]
-
 
 def generalization_table(runs: Sequence[Run], *, n_val: int = 30, max_steps: int = 1000, iter_tol: float = 1e-5,
                          match_tol: float = 1e-2) -> pd.DataFrame:

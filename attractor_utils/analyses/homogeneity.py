@@ -14,8 +14,6 @@ from torch import Tensor
 
 from ..core.spectra import jacobian_eigenvalues
 
-__all__ = ["jacobian_times_input", "homogeneity_residual", "eigenvalue_nearest_one"]
-
 
 def _as64(model, X: Tensor) -> tuple[torch.nn.Module, Tensor, torch.dtype]:
     p = next(model.parameters())

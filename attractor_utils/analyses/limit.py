@@ -19,8 +19,6 @@ from ..core.limit import initial_values, limit_jacobians, limit_model
 from ..data.registry import make_data
 from ..runs.config import build_model
 
-__all__ = ["limit_table", "limit_given_init", "distance_to_limit", "LIMIT_STATS"]
-
 _RECIPE = ("data", "n", "dim", "radius", "data_seed", "activation", "depth", "bias")
 LIMIT_STATS = ("max_abs_eig", "mean_point_max_abs_eig", "frac_points_below_1", "max_abs_eig_init", "abs_diff",
                "frac_near_1")

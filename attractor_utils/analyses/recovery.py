@@ -23,21 +23,6 @@ from ..core.models import as_input
 from ..data.points import check_cycle_len, cycle_next_index
 from .cycles import orbit_tail
 
-__all__ = [
-    "CORRUPTIONS",
-    "corrupt",
-    "recover_by_iteration",
-    "nearest_neighbour_recovery",
-    "recovery_curve",
-    "random_starts",
-    "search_limits",
-    "count_distinct",
-    "sequence_recovery",
-    "recovery_tables",
-    "training_outcomes",
-    "recovery_tidy",
-]
-
 CORRUPTIONS = ("gaussian", "mask")
 
 

@@ -20,8 +20,6 @@ from ..runs.config import make_config
 from ..runs.run import Run
 from .homogeneity import eigenvalue_nearest_one, homogeneity_residual
 
-__all__ = ["grid_configs", "analyse_run"]
-
 
 def grid_configs(datasets: Sequence[str], depths: Sequence[int], widths: Sequence[int], biases: Sequence[bool],
                  seeds: Sequence[int], *, n: int = 100, data_seed: int = 0, **train_kw) -> list[dict]:

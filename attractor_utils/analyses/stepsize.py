@@ -20,9 +20,6 @@ from ..runs.sweep import train_runs
 from ..core.spectra import spectral_radius
 from ..outputs import save_csv, savefig
 
-__all__ = ["top_eigenvalue", "mean_top_eigenvalue", "step_size_study", "halving_check", "plot_step_study",
-           "step_size_figure"]
-
 
 def top_eigenvalue(run: Run) -> float:
     """The largest Jacobian eigenvalue modulus over a run's training points (the sigmoid notebooks' measure)."""

@@ -11,8 +11,6 @@ from ..core.attractors import BORDERLINE_RADIUS, classify_attractors, summarize_
 from ..runs.run import Run
 from .recovery import random_starts, sequence_recovery
 
-__all__ = ["width_depth_tables"]
-
 
 def width_depth_tables(runs: Sequence[Run], *, max_steps: int = 1000, iter_tol: float = 1e-5,
                        match_tol: float = 0.5, n_noise: int = 20) -> tuple[pd.DataFrame, pd.DataFrame]:

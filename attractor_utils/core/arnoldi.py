@@ -14,8 +14,6 @@ from torch import Tensor
 
 from .jacobian import Operator, point_chunks, sort_order
 
-__all__ = ["ARNOLDI_RTOL", "ARNOLDI_GAP", "arnoldi_top"]
-
 # Arnoldi acceptance (see spectral_radius): residual of the wanted Ritz pairs relative to the top modulus, and the
 # relative band under the wanted moduli in which every Ritz value must have converged too (in a probe at 784-d,
 # depth 4, widths 512 and 1024, 0.1 instead of 0.01 cost trained nets no more Krylov vectors, nets at

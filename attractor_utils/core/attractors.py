@@ -12,9 +12,6 @@ from .dynamics import iterate, nearest
 from .spectra import SPECTRAL_METHODS, spectral_radius
 from .models import as_input
 
-__all__ = ["classify_attractors", "summarize_attractors", "BORDERLINE_RADIUS", "BORDERLINE_DISTANCE",
-           "BORDERLINE_STEPS", "EXACT_SAFETY"]
-
 # A verdict is borderline (could flip on another machine, whose float32 training ends a few ulps elsewhere)
 # when its deciding value lies this close to the threshold:
 BORDERLINE_RADIUS = 1e-3  # |spectral radius - eig_threshold| below this (absolute)

@@ -13,8 +13,6 @@ from . import validate as V
 from .models import as_input
 from .progress import progress_bar
 
-__all__ = ["IterationResult", "distinct_points", "iterate", "nearest", "orbit"]
-
 
 @dataclass
 class IterationResult:

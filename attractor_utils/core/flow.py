@@ -30,8 +30,6 @@ from . import validate as V
 from .models import MLPEnsemble
 from .progress import finish_progress, progress_bar
 
-__all__ = ["flow_train", "FLOW_FIELDS", "FLOW_TOL"]
-
 #: default local error tolerance (tests/test_flow.py checks the limit it reaches)
 FLOW_TOL = 3e-3
 

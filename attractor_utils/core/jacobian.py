@@ -18,10 +18,6 @@ from torch import Tensor
 
 from .models import MLPAutoencoder, MLPEnsemble, mlp_forward
 
-__all__ = ["Model", "METHODS", "Operator", "sort_order", "sort_eigenvalues", "check_points", "reduced_jacobian",
-           "with_float64", "jacobian", "is_mlp", "jacobian_eigenvalues", "mlp_operator", "jvp_operator",
-           "point_chunks"]
-
 Model = MLPAutoencoder | MLPEnsemble | Callable[[Tensor], Tensor]
 METHODS = ("auto", "shortcut", "autograd")  # all eigenvalues (jacobian_eigenvalues)
 

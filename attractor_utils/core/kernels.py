@@ -33,8 +33,6 @@ from torch import Tensor
 
 from . import validate as V
 
-__all__ = ["KERNEL_ACTIVATIONS", "JACOBIAN_ACTIVATIONS", "Jet", "KernelJets", "gauss_moments", "kernel_jets", "nngp", "ntk"]
-
 KERNEL_ACTIVATIONS = ("sigmoid", "tanh", "erf", "linear", "relu")
 JACOBIAN_ACTIVATIONS = KERNEL_ACTIVATIONS[:-1]   # with input derivatives: relu's are not functions at equal points
 _ORDER = 3          # derivatives of the activation used (the Hessians of K in (p, q, r) need the 3rd)

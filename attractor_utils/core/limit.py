@@ -20,8 +20,6 @@ from torch import Tensor
 from . import validate as V
 from .kernels import KernelJets, kernel_jets
 
-__all__ = ["LimitModel", "limit_model", "limit_jacobians", "initial_values"]
-
 
 class LimitModel:
     """The infinite-width network of one recipe on training points ``X`` (n, dim), float64: the kernels and the

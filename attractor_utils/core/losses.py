@@ -26,8 +26,6 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-__all__ = ["LOSSES", "loss_fn", "fused_loss"]
-
 LOSSES = ("mse", "half_sum")
 
 

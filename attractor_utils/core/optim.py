@@ -16,9 +16,6 @@ from torch import Tensor
 from . import validate as V
 from .losses import LOSSES
 
-__all__ = ["OPTIMIZERS", "SCHEDULES", "LRSchedule", "make_optimizer", "check_train_settings", "make_schedule", "set_lr",
-           "snapshot_state", "restore_state"]
-
 OPTIMIZERS = ("gd", "gd+momentum", "gd+momentum+wd", "rmsprop", "adam", "flow")
 SCHEDULES = ("constant", "cosine", "plateau")
 

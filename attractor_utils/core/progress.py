@@ -12,8 +12,6 @@ from typing import Callable
 
 from tqdm.std import tqdm
 
-__all__ = ["progress_hook", "progress_bar", "finish_progress"]
-
 #: Where training progress is drawn: ``None`` gives a plain-text tqdm bar on stderr; ``attractor_utils.runs.progress``
 #: installs its own (one line of text updated in place, never a widget; inside a sweep, the sweep's line and status
 #: file). Called as ``progress_hook(total, desc)``, it returns an object with tqdm's ``update``, ``set_postfix``,

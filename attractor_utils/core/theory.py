@@ -19,9 +19,6 @@ from torch import Tensor
 
 from .models import Activation, MLPAutoencoder, get_activation
 
-__all__ = ["elasticity", "rank1_init", "rank1_scalars", "rank1_top_eigenvalue", "theorem1_solution",
-           "invariant_residuals"]
-
 
 def _phi(act, z: float) -> tuple[float, float]:
     a = get_activation(act)

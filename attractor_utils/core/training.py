@@ -31,8 +31,6 @@ from .models import MLPEnsemble, as_training_data
 from .optim import check_train_settings, make_optimizer, make_schedule, restore_state, set_lr, snapshot_state
 from .progress import finish_progress, progress_bar
 
-__all__ = ["TrainResult", "TrainingDiverged", "train", "train_ensemble", "train_settings"]
-
 
 class TrainingDiverged(RuntimeError):
     """Raised by ``train(..., on_diverge="raise")`` when the loss becomes NaN or infinite."""

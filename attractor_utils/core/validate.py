@@ -16,8 +16,6 @@ import numpy as np
 import torch
 from torch import Tensor
 
-__all__ = ["scalar", "integer", "real", "choice", "flag", "seed", "points"]
-
 SEED_MAX = 2**64 - 1  # the largest seed torch.Generator.manual_seed takes
 
 

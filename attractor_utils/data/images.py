@@ -26,21 +26,6 @@ from ..files import repo_root
 from .points import check_n
 from torch import Tensor
 
-__all__ = [
-    "ImageData",
-    "random_images",
-    "mnist",
-    "cifar10",
-    "cifar10_or_standin",
-    "photo_patches",
-    "image_folder",
-    "CIFAR10_ARCHIVE",
-    "CIFAR10_MD5",
-    "CIFAR10_BATCH_MD5",
-    "DatasetNotFound",
-    "ChecksumError",
-]
-
 
 class DatasetNotFound(FileNotFoundError):
     """The data set is not on disk (and downloading was not requested)."""

@@ -8,9 +8,6 @@ from torch import Tensor
 
 from ..core import validate as V
 
-__all__ = ["check_cycle_len", "cycle_ids", "cycle_next_index", "cycle_targets", "sphere_points", "orthant_points",
-           "check_n"]
-
 
 # ----- sequence layout (PNAS Fig. 4): n / L cycles of length L one after the other, i -> (i + 1) mod L in its cycle
 

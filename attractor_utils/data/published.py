@@ -15,9 +15,6 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["published", "jp_single_example", "jp_beyond_linear_r50", "jp_crossing_radii",
-           "thesis_false_positive_rates", "SOURCES"]
-
 FOLDER = Path(__file__).resolve().parent / "published_values"
 SOURCES = ("jiang_pehlevan_2020", "thesis_talk")
 

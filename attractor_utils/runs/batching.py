@@ -7,8 +7,6 @@ from typing import Sequence
 from ..core.models import default_device, n_params
 from .config import group_key
 
-__all__ = ["CPU_FULL_FLOPS", "CPU_FULL_ROWS", "CPU_BATCH_BYTES", "epoch_flops", "batch_size", "chunk_batches"]
-
 # On a CPU (calibrated by `make bench`, see bench/README.md): a model whose epoch is large enough already runs its
 # GEMMs near the machine's rate, and stacking such models only adds memory traffic (the thesis shapes at width
 # 128 trained 0.9-1.0x as fast per member in ensembles as one at a time); thinner models gain from batching as

@@ -31,8 +31,6 @@ import torch
 from ..core import validate as V
 from ..files import atomic_write_bytes, atomic_write_text, repo_root
 
-__all__ = ["config_key", "Cache", "CorruptEntryWarning", "default_cache"]
-
 CACHE_FORMAT = 1  # bump to invalidate every entry when the meaning of a stored result changes
 
 

@@ -14,9 +14,6 @@ import re
 import uuid
 from pathlib import Path
 
-__all__ = ["CLUSTER_ENV", "THREADS_ENV", "CONNECT_TIMEOUT", "cluster_setting", "parse_cluster", "connect",
-           "local_cluster", "check_cache_visible", "worker_threads"]
-
 CLUSTER_ENV = "ATTRACTOR_CLUSTER"
 THREADS_ENV = "ATTRACTOR_WORKER_THREADS"
 CONNECT_TIMEOUT = 15.0  # seconds to wait for a scheduler

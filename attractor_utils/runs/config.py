@@ -18,9 +18,6 @@ from ..core.models import ACTIVATIONS, INITS, PARAMETERIZATIONS, MLPAutoencoder,
 from ..core.training import train_settings
 from ..data.registry import DATA_DIM, DATA_KINDS, POINT_KINDS
 
-__all__ = ["PRESETS", "resolve_preset", "TASKS", "DEFAULTS", "make_config", "MODEL_KEYS", "TRAIN_KEYS", "train_kwargs",
-           "step_settings", "sphere_config", "build_model", "group_key"]
-
 PRESETS = ("smoke", "default", "paper")
 
 

@@ -38,9 +38,6 @@ from .config import build_model, make_config, train_kwargs
 from .plan import expected_work
 from .run import train_batch
 
-__all__ = ["CALIBRATION_ENV", "FAMILIES", "FEATURES", "CostModel", "machine", "calibration_path", "calibrate",
-           "batch_seconds", "sweep_plan", "CALIBRATION_SHAPES"]
-
 CALIBRATION_ENV = "ATTRACTOR_CALIBRATION"
 #: optimizer -> the family whose per-epoch fit it uses (its own factor, measured by :func:`calibrate`, on top)
 FAMILIES = {"gd": "gd", "gd+momentum": "adam", "gd+momentum+wd": "adam", "rmsprop": "adam", "adam": "adam",

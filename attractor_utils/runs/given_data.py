@@ -24,8 +24,6 @@ from .config import DEFAULTS, MODEL_KEYS, TRAIN_KEYS
 from .run import Run, load_run, train_batch
 from .sweep import run_batches
 
-__all__ = ["data_digest", "explicit_config", "train_on"]
-
 _NET_KEYS = tuple(k for k in MODEL_KEYS if k != "dim")  # dim comes from the data
 _ALLOWED = set(_NET_KEYS) | set(TRAIN_KEYS) | {"dtype"}
 

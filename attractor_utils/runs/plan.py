@@ -42,10 +42,6 @@ from ..core import progress as core_progress
 from ..core.models import default_device
 from .caching import Cache, config_key, default_cache
 
-__all__ = ["PLAN_ENV", "PROBE_ENV", "planning", "record_call", "record_direct", "cost_path", "known_work", "work_of",
-           "expected_work", "recipe_key", "standin_result", "probe_limits", "parse_probe", "ProbeDeadline", "extrapolate_work", "probe_runs",
-           "DirectProbe"]
-
 PLAN_ENV = "ATTRACTOR_PLAN"
 PROBE_ENV = "ATTRACTOR_PLAN_PROBE"
 

@@ -26,9 +26,6 @@ from typing import Sequence
 
 from ..core import progress as core_progress
 
-__all__ = ["STATUS_ENV", "MIN_INTERVAL", "LOG_EVERY", "TextBar", "SweepProgress", "read_status", "shape_text",
-           "install", "clock", "time_left"]
-
 STATUS_ENV = "ATTRACTOR_PROGRESS"
 MIN_INTERVAL = 1.0  # seconds between two redraws of a line, or two writes of the status file
 LOG_EVERY = 30.0  # seconds between two lines when stderr is not a terminal

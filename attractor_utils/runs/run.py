@@ -29,8 +29,6 @@ from . import plan
 from .caching import Cache, config_key
 from .config import build_model, train_kwargs
 
-__all__ = ["Run", "run_result", "train_group", "train_batch", "load_run", "PlannedRun", "DirectRun", "deterministic"]
-
 
 @dataclass
 class Run:

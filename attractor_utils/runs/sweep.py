@@ -17,8 +17,6 @@ from .costs import sweep_plan
 from .progress import SweepProgress
 from .run import Run, deterministic, load_run, train_batch
 
-__all__ = ["BACKENDS", "run_batches", "sweep", "train_runs"]
-
 BACKENDS = ("local", "dask")
 
 

@@ -21,8 +21,6 @@ from ..core.training import train
 from .plan import ProbeDeadline
 from .run import DirectRun
 
-__all__ = ["train_rank1"]
-
 
 def train_rank1(activation: str, x: Tensor, width: int, depth: int = 1, *, a0: float = 0.5, b0: float = 0.1,
                 c0: float | list[float] = 0.0, lr: float = 1e-3, loss_threshold: float = 1e-20,

@@ -27,11 +27,6 @@ import pandas as pd
 
 from ...outputs import save_csv
 
-__all__ = ["VERDICTS", "JUDGED", "KINDS", "COLUMNS", "JP", "TALK", "THESIS", "PNAS", "OWN", "Claim", "claim",
-           "graded", "claims_table", "save_claims", "unconverged", "evidence", "converged_runs", "nondecreasing",
-           "nonincreasing", "grows", "fmt_counts", "compare_published", "published_values_claim", "decade_above",
-           "flow_limit_claim"]
-
 VERDICTS = ("agrees", "partly", "disagrees", "not reached", "not tested")
 JUDGED = ("agrees", "partly", "disagrees")  # verdicts that need runs meeting the source's conditions
 KINDS = ("source", "own")
