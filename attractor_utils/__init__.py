@@ -1,9 +1,7 @@
 """attractor-lab: over-parameterised autoencoders store their training data as attractors.
 
-A thin library over PyTorch, in layers that import only downwards (docs/layout.md): ``core`` (models, training,
-iteration, Jacobian spectra, attractor classification, closed forms) -> ``data`` -> ``runs`` (configurations, the
-run cache, sweeps) -> ``plotting`` -> ``outputs`` -> ``notebook`` (set-up) -> ``analyses`` (per experiment, and the
-claims) -> ``explorers``. See the README for the notebooks that reproduce each paper figure.
+A thin library over PyTorch in layers that import only downwards (docs/layout.md): ``core`` -> ``data`` -> ``runs``
+-> ``plotting`` -> ``outputs`` -> ``notebook`` -> ``analyses`` -> ``explorers``. The README names the notebooks.
 """
 from .core.attractors import classify_attractors, summarize_attractors
 from .core.dynamics import IterationResult, iterate, nearest, orbit

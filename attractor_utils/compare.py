@@ -1,10 +1,7 @@
-"""When two versions of a result table agree: the rule of ``make compare``, and of the note a notebook prints when
-it rewrites a committed table with other numbers (:func:`attractor_utils.outputs.save_csv`).
-
-Per column: text and booleans must be equal; integer counts (names starting with ``n_``) must be equal, except counts
-of training-point verdicts, which may differ by the row's borderline points (``n_borderline``,
-``n_borderline_any``); other numbers to ``rtol`` relative or ``atol`` absolute, the losses of runs that did not reach
-their threshold to ``loose_rtol``. ``across_machines`` loosens the training path (:data:`PATH_COLUMNS`)."""
+"""When two versions of a result table agree: the rule of ``make compare`` (docs/reproducibility.md) and of the note
+a notebook prints when it rewrites a committed table. Per column: text, booleans and ``n_`` counts equal (verdict
+counts up to the row's ``n_borderline`` / ``n_borderline_any``), other numbers to ``rtol`` or ``atol``, unconverged
+runs' losses to ``loose_rtol``; ``across_machines`` loosens :data:`PATH_COLUMNS`."""
 from __future__ import annotations
 
 import numpy as np

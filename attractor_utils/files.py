@@ -6,8 +6,6 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["repo_root", "atomic_write_bytes", "atomic_write_text"]
-
 
 def repo_root(start: str | Path | None = None) -> Path:
     """The checkout's root (the folder holding this project's pyproject.toml), else the cwd."""

@@ -19,8 +19,6 @@ from .runs import progress
 from .runs.config import resolve_preset
 from .runs.run import deterministic
 
-__all__ = ["setup_notebook", "check_notebook_params", "param_from_text", "deterministic"]
-
 
 def _form_of(name: str, example: Any = None) -> str:
     """How a list (or dict) parameter is written on papermill's command line, with ``example`` (a list or dict
@@ -37,11 +35,9 @@ def _form_of(name: str, example: Any = None) -> str:
 
 
 def param_from_text(name: str, value: Any, example: Any = None) -> Any:
-    """``value`` as given, or, when it is text, the list it spells as a Python literal: papermill's ``-p widths
-    "[64, 128]"`` passes the string ``"[64, 128]"`` (``-y "{widths: [64, 128]}"`` passes the list itself). A dict
-    ``example`` asks for a dict instead. The text is read by :func:`ast.literal_eval` (literals only, nothing runs);
-    a tuple counts as a list. Text that does not spell one raises a ValueError naming the parameter, the value and
-    the accepted forms (with ``example`` as the value shown).
+    """``value``, or, when it is text, the list (for a dict ``example``, the dict) it spells as a Python literal
+    (:func:`ast.literal_eval`; a tuple counts as a list): papermill's ``-p widths "[64, 128]"`` passes a string.
+    Other text raises a ValueError naming the parameter, the value and the accepted forms.
 
     >>> param_from_text("widths", "[64, 128]"), param_from_text("widths", [64]), param_from_text("lr", "{'a': 1}", {})
     ([64, 128], [64], {'a': 1})
@@ -92,10 +88,8 @@ _LIST_PARAMS = frozenset(_PARAM_CHECKS) - {"max_epochs"}
 
 def check_notebook_params(**params) -> dict:
     """Validate notebook parameters by name (seeds, widths, depths, n_points, radii, noise_radii, max_epochs,
-    activations, optimizers, datasets, variants): a bad value raises a ValueError naming the parameter and the
-    accepted values, before any work starts. A list given as text (papermill's ``-p seeds "[0, 1]"``) is read as
-    the list it spells (:func:`param_from_text`). Other names are not checked here. Returns the parameters with
-    those texts replaced by their lists.
+    activations, optimizers, datasets, variants; others pass), before any work: a bad value raises a ValueError
+    naming the parameter and the accepted values. Returns the parameters, lists given as text read as lists.
 
     >>> check_notebook_params(seeds="[0, 1]", lr=0.5)
     {'seeds': [0, 1], 'lr': 0.5}
@@ -128,35 +122,19 @@ def _from_text(values: dict, collections: dict[str, Any]) -> dict:
 def setup_notebook(preset: str, table: dict[str, dict], params: dict | None = None, *,
                    follows: dict[str, str] | None = None, notebook: str | None = None,
                    namespace: dict | None = None, **overrides) -> dict:
-    """Resolve a notebook's settings by the one rule every notebook follows, switch torch to deterministic
-    algorithms, draw training progress as text lines, set the plotting style and route the run's files.
+    """Resolve a notebook's settings, switch torch to deterministic algorithms, draw training progress as text
+    lines, set the plotting style and route the run's files; prints the settings in force and the folder.
 
-    The rule (stated in the README):
+    The rule (README, *Presets and parameters*): ``$ATTRACTOR_PRESET_OVERRIDE`` wins over ``preset``; every setting
+    of the preset ``table`` is a parameter of the same name passed in ``overrides`` (one missing is refused: rule 2),
+    which left at ``None`` takes the preset's value; ``follows={"b": "a"}``: ``b`` left at ``None`` takes ``a``'s
+    value when ``a`` was set; ``params``: other parameters, checked by :func:`check_notebook_params`. A list given as
+    text is read as the literal it spells (:func:`param_from_text`), also into ``namespace`` (default: the caller's
+    globals), so later cells see the list.
 
-    1. The preset: ``-p preset ...`` (papermill) sets the ``preset`` parameter; the environment variable
-       ``ATTRACTOR_PRESET_OVERRIDE`` (set by ``make test`` so nbval runs every notebook at ``smoke``) wins over it.
-    2. Every setting of the preset ``table`` is a notebook parameter of the same name, passed in ``overrides``; a
-       parameter left at ``None`` takes the preset's value, any other value wins at every preset.
-    3. ``follows={"b": "a"}``: a parameter ``b`` left at ``None`` takes ``a``'s value when the user set ``a``
-       (e.g. ``widths_without_bias`` follows ``widths``), else the preset's ``b``.
-    4. Parameters outside the table (literals in the parameters cell) are used as they are; those in ``params``
-       are checked by :func:`check_notebook_params` with the settings.
-
-    A list given as text (papermill's ``-p widths "[64]"``: a table setting some preset gives a list, a list or
-    dict literal of the committed parameters cell, or a list parameter of ``params``) is read as the literal it
-    spells (:func:`param_from_text`; an error names the parameter and the accepted forms), and that value is used
-    everywhere: in the settings returned and printed, in the routing below, and in ``namespace``, whose variable of
-    that name is replaced, so the notebook's later cells see the list too.
-
-    A table setting without its parameter (rule 2) is refused, naming it, so ``-p name value`` cannot be
-    silently ignored at some preset.
-
-    Where the files go (:func:`attractor_utils.outputs.route`): the notebook is the one of ``notebooks/`` whose
-    code cell is the set-up cell now running (or ``notebook``, its stem); ``namespace`` holds its parameters (default:
-    the caller's globals, i.e. the notebook's). A run whose set-up cell and parameter values in force equal the
-    committed notebook's (git HEAD) writes to ``figures/`` (``figures/<preset>/`` at another preset; the base is
-    ``$ATTRACTOR_FIGURES`` when set); any other run writes to ``variants/<notebook>--<name>=<value>...`` below that
-    folder and says so. Prints the settings in force and the folder.
+    Routing (docs/outputs.md; :func:`attractor_utils.outputs.route`): the notebook is the one of ``notebooks/`` whose
+    set-up cell is running (or ``notebook``, its stem); a run equal to the committed notebook writes to ``figures/``
+    (``figures/<preset>/``), any other to ``variants/<notebook>--<name>=<value>...`` below it.
     """
     preset = os.environ.get("ATTRACTOR_PRESET_OVERRIDE") or preset
     keys = sorted({k for t in table.values() for k in t})

@@ -18,10 +18,6 @@ import pandas as pd
 from .compare import compare_tables
 from .files import atomic_write_bytes, atomic_write_text, repo_root
 
-__all__ = ["savefig", "save_csv", "committed_table_note", "figures_dir", "figures_base", "preset_dir",
-           "set_output_dir", "route", "variant_slug", "setting_changes", "committed_notebook", "notebook_parameters",
-           "find_notebook", "UNCHECKED", "UNIDENTIFIED"]
-
 
 # --- where a run's files land (README "Where things land") ---------------------------------------------------------
 #
@@ -152,11 +148,9 @@ def _slug_value(v) -> str:
 
 
 def variant_slug(stem: str, changes: dict) -> str:
-    """The folder name of a run that changed ``changes`` ({name: value}, in the parameters cell's order):
-    ``<stem>--<name>=<value>--...``, lists joined by commas (``widths=64,256``), nested lists by ``+``. Characters
-    outside ``[A-Za-z0-9._,+=:-]`` become ``_``; a name longer than 160 characters, or one that lost characters,
-    is cut to 140 and ends in the first 8 hex digits of the SHA-256 of the full settings, so distinct settings never
-    share a folder.
+    """The folder name of a run that changed ``changes`` ({name: value}, in the parameters cell's order), named as
+    docs/outputs.md says; characters outside ``[A-Za-z0-9._,+=:-]`` become ``_``, and a name over 160 characters or
+    one that lost characters is cut to 140 and ends in 8 hex digits of the settings' SHA-256.
 
     >>> variant_slug("09_width_depth_mnist", {"widths": [1024], "depths": [4, 6]})
     '09_width_depth_mnist--widths=1024--depths=4,6'
@@ -182,11 +176,9 @@ def route(preset: str, stem: str | None, changes: dict | None, base: str | Path 
 
 
 def setting_changes(committed: dict, current: dict, resolve: Callable[[dict], dict] | None = None) -> dict:
-    """The parameters whose value in force differs from the committed notebook's, in the parameters cell's order:
-    ``{name: (value in force, committed value)}`` (``"unset"`` for a name the run lacks; ``preset`` is left out:
-    the folder names it). ``resolve`` maps parameter values to the values in force (a preset setting left at None
-    takes the preset's value) and is applied to both sides, so ``-p widths "[64]"`` where the preset has [64]
-    changes nothing.
+    """``{name: (value in force, committed value)}`` for the parameters that differ from the committed notebook's,
+    in the parameters cell's order (``"unset"`` where the run lacks one; ``preset`` left out). ``resolve`` maps
+    values to those in force (a setting left at None takes the preset's), applied to both sides.
 
     >>> setting_changes({"preset": "default", "dim": 10, "width": None}, {"preset": "smoke", "dim": 20, "width": None})
     {'dim': (20, 10)}

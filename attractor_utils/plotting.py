@@ -8,10 +8,6 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-__all__ = ["published_points", "set_style", "band_plot", "image_grid", "count_text", "annotated_heatmap",
-           "plot_basin_map", "basin_legend_handles", "share_text", "ordered_colors", "distinct_colors", "grouped_bars",
-           "published_handle", "PALETTE"]
-
 PALETTE = "colorblind"
 OTHER_LIMIT_COLOR = "0.6"  # basin maps: starts that converged to a limit that is no training point (grey)
 NOT_SETTLED_COLOR = "black"  # basin maps: starts that did not settle
@@ -64,9 +60,8 @@ def band_plot(ax, df: pd.DataFrame, x: str, y: str, hue: str | None = None, band
 
 
 def ordered_colors(n: int, cmap: str = "viridis") -> list:
-    """``n`` colours of a sequential colour map, dark to light but never the palest end (lines stay visible on
-    white): for series with an order (widths, depths), so that neighbouring values get neighbouring colours and
-    no two look alike.
+    """``n`` colours of a sequential colour map, dark to light without the palest end (visible on white), for
+    ordered series (widths, depths).
 
     >>> len(ordered_colors(4)), ordered_colors(1) == ordered_colors(1)
     (4, True)
@@ -91,12 +86,10 @@ def distinct_colors(n: int) -> list:
 
 def grouped_bars(ax, series: Sequence[dict], n_groups: int, *, width: float = 0.8, value_fmt: str | None = None,
                  fontsize: float = 8, ticklabels: Sequence | None = None) -> list[float]:
-    """Bars of several series side by side, each group centred on its tick 0 .. ``n_groups - 1``. ``series``: one
-    dict per series with ``values`` (n_groups,), optional ``err``, ``label``, ``color`` and ``flag`` (n_groups,
-    bool: the bar rests on runs that did not converge, drawn hatched and marked "*"). A bar of exactly
-    0 is drawn as a thick line at 0 and written "0", so an all-zero series is still seen; NaN (nothing to show)
-    is written "n/a". ``value_fmt`` (e.g. ``"{:.0%}"``) writes every bar's value above it. Returns the
-    x positions of the series' bars, per series the first group's (for labels drawn on top).
+    """Bars of several series side by side, group ``g`` centred on tick ``g``. ``series``: one dict per series with
+    ``values`` (n_groups,), optional ``err``, ``label``, ``color``, ``flag`` (n_groups, bool: runs that did not
+    converge, hatched and marked "*"). A bar of 0 is a thick line written "0", NaN is written "n/a"; ``value_fmt``
+    (e.g. ``"{:.0%}"``) writes each value above its bar. Returns per series the x position of its first bar.
 
     >>> import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()
@@ -183,12 +176,9 @@ def annotated_heatmap(ax, values, texts, *, vmax: float, xticklabels: Sequence, 
                       xlabel: str | None = None, ylabel: str | None = None, title: str | None = None,
                       origin: str = "upper", fontsize: float = 8, missing_fontsize: float | None = None,
                       cmap: str = "viridis", missing_color="0.88", xrotation: float = 0, norm=None):
-    """A grid of counts: ``values`` (rows, cols) coloured on [0, ``vmax``], each cell written with ``texts[i][j]``
-    (white on the dark half of the scale, black on the light half); NaN cells (e.g. runs that did not converge)
-    are drawn in ``missing_color`` with their text in grey at ``missing_fontsize``. Row ``i`` is drawn at
-    y = i (``origin="lower"``: the first row at the bottom). ``norm``: a matplotlib norm in place of the linear
-    scale, e.g. ``PowerNorm(0.5, 0, vmax)`` where most counts are small next to ``vmax``, so that their range is seen.
-    Returns the image (for a colour bar).
+    """A grid of counts: ``values`` (rows, cols) coloured on [0, ``vmax``] (or by a matplotlib ``norm``, e.g.
+    ``PowerNorm(0.5, 0, vmax)``), each cell written with ``texts[i][j]`` in white or black by the scale; NaN cells
+    in ``missing_color``, their text grey at ``missing_fontsize``. Row ``i`` at y = i. Returns the image.
 
     >>> import matplotlib; matplotlib.use("Agg"); import matplotlib.pyplot as plt
     >>> fig, ax = plt.subplots()

@@ -1,11 +1,7 @@
 """`make bench` part 4 (alone: `make bench-limit`): the infinite-width limit of notebook 03 against one trained
-network.
-
-Times the whole limit curve of notebook 03 (n = 5, 20, 40 points, radii 5, 10, ..., 50, dim 32, sigmoid, one hidden
-layer, one data seed, 20 draws of the initial network: :func:`attractor_utils.analyses.limit.limit_table`) and, in
-the same run, the training of one finite network of that figure at the widest width its default preset trains (n = 5,
-r = 50, width 100,000, gradient flow to loss 1e-7, no cache), and prints their ratio. Writes bench/limit.json and bench/limit.md. Not a test: nothing asserts a
-time.
+network: the whole limit curve (:func:`attractor_utils.analyses.limit.limit_table`) and the training of the figure's
+widest default-preset network (no cache), timed in one run, and their ratio. Writes bench/limit.json and
+bench/limit.md (bench/README.md). Not a test: nothing asserts a time.
 """
 from __future__ import annotations
 

@@ -1,19 +1,9 @@
 """`make bench` part 2: time to memorize, per training route, for the two reference shapes.
 
-For each shape and route, one full-batch training run (seed 0) records the epoch and wall second at which
-the MSE first drops below 1e-4, 1e-5, 1e-6, 1e-7 and 1e-8, and at each of those moments the number of training
-images that are attractors (iterative fixed point at the image AND spectral radius < 1,
-:func:`attractor_utils.classify_attractors`) and the number with spectral radius < 1. A run stops at
-1e-8 or at its epoch budget; with ``keep_best`` it then ends on the lowest loss it saw, which is also
-classified ("end" columns), next to the loss of its last epoch (a spike shows as last >> best).
-
-Shapes: the thesis's (ReLU, 3072-d CIFAR-10 or the labelled stand-in photo patches, 100 images, width 128,
-depth 6, bias) and the PNAS one (ReLU, 100 MNIST digits, width 512, depth 4, bias).
-Routes: Adam at a constant 1e-3 (the notebooks' old route) and 1e-4 (the PNAS paper's reading; PNAS shape
-only, since at the thesis shape even 1e-3 is slow to reach 1e-4), Adam
-1e-3 with cosine decay to 1e-6 over the budget, Adam 1e-3 with decay on plateau (x0.5 after
-``patience`` epochs without a 1e-4 relative improvement, down to 1e-6). Ratios are each route's epochs and
-seconds to a threshold over constant Adam 1e-3's, from this one run. Not a test: nothing asserts a time.
+For each shape (the thesis's and the PNAS one) and route (Adam constant, cosine or plateau), one run (seed 0) stops
+at MSE 1e-8 or its budget (``--budget-thesis``, ``--budget-pnas``) and records the epoch and second at which the MSE
+first drops below 1e-4 ... 1e-8, with the attractor counts there and at the end. Ratios are to constant Adam 1e-3,
+from this one run. The shapes, routes and results: bench/README.md. Not a test: nothing asserts a time.
 """
 from __future__ import annotations
 

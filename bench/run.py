@@ -1,10 +1,7 @@
 """`make bench`: performance ratios measured side by side in one run; writes bench/results.json.
 
-1. rank shortcut vs full autograd Jacobian + eig (100 points, dim 3072, width 128);
-2. K = 4 and K = 16 batched training vs K sequential trainings (epochs/s) at the ReLU-grid shapes;
-3. achieved training FLOP/s as a fraction of this machine's measured float32 matmul peak;
-4. batched iteration vs a per-point loop;
-and the projected time of the full 240-run thesis grid from the measured per-epoch costs.
+Rank shortcut vs autograd Jacobian, batched vs sequential training, achieved FLOP/s against the matmul peak,
+batched iteration vs a per-point loop, and the projected thesis grid (bench/README.md).
 Not a test: nothing here asserts a time.
 """
 from __future__ import annotations

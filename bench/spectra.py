@@ -1,24 +1,14 @@
 """`make bench` part 3: the spectral radius by full decompositions vs the iterative route (issue 24).
 
-Every verdict needs the largest |eigenvalue| of the Jacobian at each training point. The full route decomposes each
-point's m x m matrix (m = min(dim, width)); the iterative route (batched Arnoldi, :func:`attractor_utils.spectral_radius`
-with ``method="iterative"``) gets the top ones from matrix-vector products and hands the points it cannot certify
-(or whose radius sits within 2e-3 of 1) to the full route. Measured side by side in one run:
+Measured side by side in one run (what each part is: bench/README.md):
 
-1. the crossover: from which m the iterative route is faster (784-d MNIST nets, depth 4, widths 64 ... 384, 100
-   points, at initialisation and trained), which sets ``spectra.ITERATIVE_MIN_SIZE`` (what ``method="auto"`` uses);
-2. 100 points at widths 512 / 1024 / 2048 on 784-d (MNIST) and 3072-d (CIFAR-10, or its labelled stand-in) nets,
-   depth 4, at initialisation and trained: seconds by each route, their ratio, the share of points that fell back to
-   the full route, and the largest relative difference of the radii (on the points the full route was timed on);
-3. classification (:func:`attractor_utils.classify_attractors`, iteration included) at width 1024 (784-d, trained)
-   and of 500 points at width 2048 (784-d).
+1. the crossover m from which the iterative route is faster, which sets ``spectra.ITERATIVE_MIN_SIZE``;
+2. 100 points at widths 512 / 1024 / 2048 on 784-d and 3072-d nets, at initialisation and trained;
+3. classification (:func:`attractor_utils.classify_attractors`) at width 1024 and of 500 points at width 2048.
 
-"Trained" nets: notebook 09's recipe (Adam 1e-3 with decay on plateau, keep_best, stop at MSE 1e-8), seed 0, through
-the package's run cache (``au.train_runs``: the 784-d width-512 net is notebook 09's own default run); 784-d nets
-get the notebook's 3000-epoch budget, 3072-d nets and the 500-point net a shorter one (``--budget-3072``,
-``--budget-500``): the tables print the loss each reached. The full route is timed on a few points and scaled
-linearly to all of them (its cost is one build and one decomposition per point); ``--full`` times every point.
-Writes bench/spectra.json and the tables in bench/spectra.md. Not a test: nothing here asserts a time.
+"Trained": notebook 09's recipe through the run cache, 3072-d nets and the 500-point net on a shorter budget
+(``--budget-3072``, ``--budget-500``). The full route is timed on a few points and scaled (``--full``: every
+point). Writes bench/spectra.json and bench/spectra.md. Not a test: nothing here asserts a time.
 """
 from __future__ import annotations
 

@@ -2,22 +2,9 @@
 
     python -m tools.build_report [--preset default] [--executed DIR] [--figures DIR] [--notebooks DIR] [--out DIR]
 
-Nothing is re-run, and the build is offline. Each notebook gets one page, from one of two sources:
-
-- the copy ``make figures`` executed (``build/executed/<preset>/<stem>.ipynb``), where there is one: its outputs as
-  they are (each figure under the cell that draws it), its parameters cell once, what it was run with and its wall
-  time (``timings.json``);
-- else the committed notebook (``notebooks/<stem>.ipynb``: the code, without the stored outputs of its test cells,
-  which come from the smoke preset) with the figures its last run at the report's preset saved in the figures
-  folder, each under the cell that saves it, and links to its CSVs; the page names the date and machine of that run
-  (``timings.json``).
-
-So on a fresh clone the site is built from what is committed: the figures folder (``figures/`` for the default preset,
-``figures/<preset>/`` otherwise: PNGs, CSVs, ``SCORECARD.md``, ``README.md``, ``timings.json``) and the notebooks.
-The front page (``build/report/index.html``) holds the scorecard, each table folded under a line that counts its rows,
-and a captioned gallery of every figure; ``figures.html`` renders the folder's ``README.md`` (the index with the
-timings) and, for the default preset, ``paper.html`` the paper-scale folder ``figures/paper/`` with its paper cells.
-Every figure opens its full-size PNG; wide tables and long lines scroll inside their own box.
+Offline; nothing is re-run. A notebook's page comes from the copy ``make figures`` executed
+(``build/executed/<preset>/``) where there is one, else from the committed notebook with the figures and CSVs its
+last run saved in the figures folder. The site goes to ``--out`` (default ``build/report/``); see docs/outputs.md.
 """
 from __future__ import annotations
 

@@ -5,15 +5,10 @@
     python -m tools.compare_figures --rev HEAD~3 --common-columns   # against an earlier commit's tables,
                                                          # on the columns both have (a column was added since)
 
-Rules, per column: text and booleans must be equal; integer counts (names starting with ``n_``) must be equal,
-except counts of training-point verdicts: attractor counts (and ``n_recovered``, ``n_borderline``) may differ by up
-to the row's ``n_borderline``, the other verdict counts (fixed points, false positives, radii below 1) by up to its
-``n_borderline_any`` (the larger of the two tables'): those points' verdicts sit at a threshold
-(``au.classify_attractors``); in a run that did not reach its loss threshold they may differ by ``--loose-rtol``;
-other numbers must agree to ``--rtol`` (default 1e-3) relative or ``--atol`` (1e-9) absolute, except the losses of
-runs that did not reach their threshold, which may differ by ``--loose-rtol`` (default 0.25): a run stopped by its
-budget ends wherever float rounding on this CPU took it. Timings are not compared. Prints every difference
-beyond tolerance and exits 1 if there is one. Same machine, same seed: expect no difference at all.
+Per column: text, booleans and ``n_`` counts equal, except verdict counts, which may differ by the row's
+``n_borderline`` (attractor counts) or ``n_borderline_any`` (the others); other numbers to ``--rtol`` (default 1e-3)
+relative or ``--atol`` (1e-9) absolute; in runs that did not reach their loss threshold, losses and counts to
+``--loose-rtol`` (0.25). Timings are not compared. Prints every difference and exits 1 if there is one.
 """
 from __future__ import annotations
 

@@ -3,26 +3,12 @@
     python tools/nbclean.py notebooks/02_linear_region.ipynb < working.ipynb > clean.ipynb   # the clean filter
     python -m tools.nbclean --stamp notebooks/02_linear_region.ipynb                        # after make refresh-outputs
 
-It imports nothing of the project, so git (the filter) and JupyterLab (tools/jupyter_server_config.py) run it by its
-path as well as ``python -m tools.nbclean``.
-
-``make setup`` installs it for ``notebooks/*.ipynb`` (``.gitattributes``; ``git config filter.nbclean.clean``), so
-running a notebook in JupyterLab and saving it leaves ``git status`` clean. The committed form of a notebook:
-
-- no outputs, except those of the cells nbval checks (metadata ``keep_output``): their smoke-preset summaries;
-- execution counts as committed (a cell not committed yet: its place among the code cells, 1, 2, ...);
-- cell metadata reduced to ``tags`` and ``keep_output``; the notebook's metadata as committed (a saved widget
-  state or another Python version is not a change of the notebook).
-
-The checked cells' outputs are the expected smoke-preset outputs that ``make refresh-outputs`` writes; a run at
-another preset (or on another CPU) prints other numbers there. So the filter keeps the working copy's checked outputs
-only when they are the ones ``make refresh-outputs`` stamped (the notebook metadata ``nbval_outputs_sha256``, a hash
-of those outputs), and otherwise takes them from the committed notebook (git HEAD), cell by cell (by cell id).
-
-A filter alone leaves one thing: git lists a saved notebook as modified (`git status`) while `git diff` shows
-nothing, because the file's size changed since git last looked. ``make lab`` therefore runs JupyterLab with
-:func:`post_save` as the server's post-save hook (tools/jupyter_server_config.py): after each save it re-records the
-file in git's index when, filtered, it is what the index holds (a real edit stays a change).
+It imports nothing of the project, so git and JupyterLab run it by its path. The committed form: no outputs but
+those of the cells nbval checks (``keep_output``), kept only when ``make refresh-outputs`` stamped them
+(``nbval_outputs_sha256``), else taken from git HEAD cell by cell; execution counts as committed (a new cell: its
+place, 1, 2, ...); cell metadata reduced to ``tags`` and ``keep_output``; the notebook's metadata as committed.
+:func:`post_save`, JupyterLab's post-save hook under ``make lab``, re-records a saved notebook in git's index when,
+filtered, it is what the index holds, so ``git status`` does not list it as modified.
 """
 from __future__ import annotations
 

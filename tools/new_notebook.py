@@ -2,13 +2,9 @@
 
     python -m tools.new_notebook 14_my_figure "What the figure shows (source)"
 
-writes ``notebooks/14_my_figure.ipynb`` and ``tests/test_nb_14_my_figure.py`` (refuses to overwrite). The notebook
-has one ``parameters`` cell of literals with a ``preset``, a setup cell that resolves the presets through
-``au.setup_notebook`` (validated, and routed so that only the default preset writes ``figures/``), a training cell
-(``au.train_runs``: cached, batched, resumable), one tidy CSV and one figure named after the notebook (the index
-in ``figures/README.md`` lists files by that stem), a claims table, and one ``nbval-check-output`` cell printing a
-rounded summary. Then: fill in the cells, ``make figures NB=14_my_figure PRESET=smoke``, ``make refresh-outputs
-NB=14_my_figure``, ``make test``. See README.md, "Adding a figure".
+writes ``notebooks/14_my_figure.ipynb`` and ``tests/test_nb_14_my_figure.py`` (refuses to overwrite): parameters,
+set-up, training, one CSV and one figure named after the notebook, a claims table and an ``nbval-check-output``
+summary. Then fill in the cells; the next steps are in README.md, "Adding a figure".
 """
 from __future__ import annotations
 

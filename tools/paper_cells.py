@@ -1,11 +1,8 @@
-"""The cells that decide the open claims at the papers' scale, for the notebooks whose whole `paper` preset does not fit
-a few hours of a 2-core CPU (``make paper-cells [CELL=name]``).
+"""The cells that decide the open claims at the papers' scale (``make paper-cells [CELL=name]``; docs/claims.md).
 
-Each cell is one notebook run at the `paper` preset, restricted by notebook parameters to the cells a set of claims
-needs. ``au.setup_notebook`` routes such a run to ``figures/paper/variants/<notebook>--<name>=<value>...``, named for
-its settings; its claims table is collected by the scorecard into the paper-scale column, marked partial, and its time
-is recorded in that folder's ``timings.json``. Cells are run one at a time, from the cache ``$ATTRACTOR_CACHE`` (outside
-the work tree by default: ``~/.cache/attractor-lab/paper``), so an interrupted cell resumes where it stopped.
+Each cell is one notebook run at the `paper` preset, restricted by notebook parameters, routed to
+``figures/paper/variants/<notebook>--<settings>/`` and run from the cache ``$ATTRACTOR_CACHE`` (default
+``~/.cache/attractor-lab/paper``), so an interrupted cell resumes where it stopped.
 
     python -m tools.paper_cells --list
     python -m tools.paper_cells [--only NAME ...] [--dry-run]

@@ -1,20 +1,9 @@
 """``make plan [PRESET=...] [NB=...] [WORKERS=8]``: what a preset trains and how long it takes here, before a run.
 
-For each notebook: the runs it trains, grouped by shape, how many the cache already holds, their epoch budgets,
-and the projected wall time on this machine, for one worker and for ``WORKERS`` workers (each as fast as this
-machine: a cluster's nodes). How it knows the runs without training them: each notebook runs once in plan mode
-(``$ATTRACTOR_PLAN``, see ``attractor_utils/runs/plan.py``): every training call is recorded, trains nothing and
-returns stand-in runs, so every later cell still runs. That pass's wall time is the notebook's time outside
-training (set-up, loading runs, analyses, figures) in the projection. The plan is stored in
-``build/plan/<preset>/<notebook>.json`` and reused while the notebook's code and the library are unchanged
-(``--fresh`` recomputes it); ``make figures`` reads it for its ETA.
-
-Training time comes from the cost model calibrated on this machine (``attractor_utils.runs.costs.calibrate``, about a
-minute, stored per machine, reused; ``--calibrate`` measures again). A run's epochs: the cache's record if it was
-trained, else at most its budget, and as an expected value the median of finished runs of the same recipe.
-
-``make plan-check`` (``--check``): plan against the measured time of every notebook at the default preset (the cold
-times in ``figures/timings.json``), as a markdown table written into the README between its plan-check markers.
+For each notebook: its runs grouped by shape, how many the cache holds, their epoch budgets, and the projected wall
+time for one worker and for ``--workers``, from a plan-mode pass of the notebook (stored in ``build/plan/<preset>/``,
+reused until the notebook or the library changes) and this machine's cost model. ``--check`` (``make plan-check``):
+the plan against the measured cold times, as the README's table. See docs/plan.md.
 """
 from __future__ import annotations
 

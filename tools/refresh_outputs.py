@@ -1,10 +1,7 @@
-"""Re-execute notebooks at the smoke preset and keep only the outputs nbval checks.
+"""Re-execute notebooks at the smoke preset and keep only the outputs nbval checks (``make refresh-outputs``).
 
-``make refresh-outputs [NB=stem]``: runs each notebook in place (``ATTRACTOR_PRESET_OVERRIDE=smoke``,
-figures and cache in build/), then ``nbstripout --keep-count`` removes every output except those of
-cells whose metadata says ``keep_output`` (the ``nbval-check-output`` cells), so the committed
-notebooks hold the expected smoke-preset summaries and nothing volatile; the hash of those outputs is stamped into the
-notebook's metadata, so git's notebook filter (tools/nbclean.py) stores them rather than the committed ones.
+Each runs in place (figures and cache in build/), then ``nbstripout --keep-count`` keeps only the outputs of the
+``keep_output`` cells, whose hash is stamped into the notebook's metadata for git's filter (tools/nbclean.py).
 """
 from __future__ import annotations
 

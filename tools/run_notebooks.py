@@ -1,19 +1,9 @@
 """Run the figure notebooks headlessly with papermill (``make figures``).
 
-Each notebook runs with ``-k python3 -p preset <preset>`` in ``notebooks/``; the executed copy goes
-to ``build/executed/<preset>/``, with its figures inline (the kernels draw with the inline backend, whatever
-``MPLBACKEND`` says; ``au.savefig``'s files are the same bytes under any backend). Kernels talk to papermill over IPC
-sockets, so they print no transport warning. Figures and CSVs go to ``figures/`` for the default preset and to
-``figures/<preset>/`` otherwise (``$ATTRACTOR_FIGURES`` replaces ``figures/``), for a notebook whose parameters are as
-committed (``au.setup_notebook`` routes any other run to ``variants/``). The wall time of each notebook is recorded in
-``timings.json`` there (cold, warm or mixed: see tools/lib/records.py) and the index ``README.md`` is rewritten.
-``--cold`` runs every notebook on an empty cache of its own (its entries join the run cache afterwards), so each time
-is that of one cold run.
-
-While a notebook runs, one line shows its training progress (runs trained, the current run's epoch and loss, read from
-the status file its kernel writes, ``$ATTRACTOR_PROGRESS``) and an ETA from its plan (``make plan``); the closing
-summary gives each notebook's planned and actual time (tools/lib/progress.py). ``--cluster`` (``CLUSTER=``) trains
-every notebook's runs on a Dask cluster: a scheduler address, or ``local:N`` started here for the whole run.
+Each notebook runs with ``-p preset <preset>``; the executed copy goes to ``build/executed/<preset>/``, figures and
+CSVs to ``figures/`` (``figures/<preset>/``; variants: docs/outputs.md), each notebook's wall time to ``timings.json``
+there (cold, warm or mixed: tools/lib/records.py), and the index ``README.md`` is rewritten. While a notebook runs,
+one line shows its progress and an ETA from its plan (docs/plan.md).
 """
 from __future__ import annotations
 

@@ -1,10 +1,8 @@
-"""Basins of attraction of 2D maps on a grid (PNAS Fig. 3, 4c): grids of starting points, which training point (or cycle) each
-start converges to, the nearest-point (Voronoi) labels they are compared with, the one-step vector
-field, and the limits that are not training points (spurious attractors).
+"""Basins of attraction of 2D maps on a grid (PNAS Fig. 3, 4c): which training point (or cycle) each start reaches,
+the nearest-point (Voronoi) labels, the one-step vector field, and limits that are not training points.
 
-Shapes: training points ``X`` (n, 2); a grid is ``G`` (m*m, 2) with ``xs``/``ys`` (m,), rows in
-``np.meshgrid(xs, ys)`` order (row = y index), so ``labels.reshape(m, m)`` is an image with
-``origin="lower"``. Distances are Euclidean in data units.
+Shapes: ``X`` (n, 2); a grid ``G`` (m*m, 2) from ``xs``, ``ys`` (m,) in ``np.meshgrid(xs, ys)`` order, so
+``labels.reshape(m, m)`` is an image with ``origin="lower"``. Distances are Euclidean, in data units.
 """
 from __future__ import annotations
 
@@ -103,14 +101,11 @@ class BasinMap:
 def basin_map(f: Callable[[Tensor], Tensor], X: Tensor, starts: Tensor, *, period: int = 1,
               groups: Sequence[int] | None = None, max_steps: int = 1000, tol: float = 1e-5,
               match_tol: float = 1e-2, chunk_size: int | None = 20_000) -> BasinMap:
-    """Iterate ``f^period`` from every row of ``starts`` until a step moves less than ``tol``
-    (converged points are dropped each step), then label each start by the group of the training
-    point its limit lies within ``match_tol`` of.
+    """Label each row of ``starts`` by the group of the training point within ``match_tol`` of its limit under
+    ``f^period`` (iterated until a step moves less than ``tol``, at most ``max_steps`` steps of ``f^period``).
 
-    ``X`` (n, dim): training points; ``groups`` (n,): group of each point (default: its own index;
-    for cycles, the cycle id); ``period``: 1 for fixed points, the cycle length for limit cycles
-    (a stable cycle of length ``period`` consists of attracting fixed points of ``f^period``).
-    ``max_steps`` counts iterations of ``f^period``.
+    ``X`` (n, dim): training points; ``groups`` (n,): each point's group (default: its index; for cycles, the cycle
+    id); ``period``: 1 for fixed points, the cycle length for limit cycles.
     """
     X = torch.as_tensor(X)
     grp = np.arange(len(X)) if groups is None else np.asarray(groups)

@@ -1,9 +1,7 @@
-"""Sequence encoders (PNAS Fig. 4): data laid out as cycles, the next-element targets, Proposition 2
-per starting element, and which stored cycle an iteration from noise falls onto.
-
-Layout convention (as :func:`attractor_utils.data.make_data` with ``task="sequence"``): ``X`` (n, dim) holds
-``n / L`` cycles of length ``L`` one after the other; element ``i`` of a cycle maps to element
-``(i + 1) mod L`` of the same cycle.
+"""Sequence encoders (PNAS Fig. 4): data laid out as cycles, the next-element targets, Proposition 2 per starting
+element, and which stored cycle an iteration from noise falls onto. ``X`` (n, dim) holds ``n / L`` cycles of length
+``L`` one after the other, element ``i`` of a cycle mapping to element ``(i + 1) mod L`` (as ``make_data`` lays out
+``task="sequence"``).
 """
 from __future__ import annotations
 
@@ -46,16 +44,11 @@ def orbit_tail(model, starts: Tensor, burn_in: int, length: int) -> Tensor:
 @torch.no_grad()
 def noise_cycle_recovery(model, X: Tensor, cycle_len: int, starts: Tensor, burn_in: int = 200,
                          match_tol: float = 0.5) -> tuple[pd.DataFrame, Tensor]:
-    """Iterate ``model`` ``burn_in`` times from each row of ``starts`` (m, dim), then ``cycle_len``
-    more times, and read the last ``cycle_len`` iterates against the stored cycles.
-
-    Per start: ``cycle`` (the cycle of the training example nearest to the first read iterate, or -1
-    when some read iterate is farther than ``match_tol`` from every training example or not finite),
-    ``in_order`` (every read iterate is within ``match_tol`` of a training example and each is the
-    successor of the one before: the stored sequence is traversed), ``max_distance`` (largest distance
-    of a read iterate to its nearest training example), ``first_index`` (nearest example to the first
-    read iterate). Distances are Euclidean in data units. Also returns the read iterates
-    (cycle_len, m, dim) for display.
+    """Iterate ``model`` ``burn_in`` times from each row of ``starts`` (m, dim), then read the next ``cycle_len``
+    iterates against the stored cycles. Per start: ``cycle`` (of the example nearest the first read iterate; -1 when
+    a read iterate is not finite or farther than ``match_tol`` from every example), ``in_order`` (all within
+    ``match_tol``, each the successor of the one before), ``max_distance``, ``first_index``. Distances Euclidean, in
+    data units. Also returns the read iterates (cycle_len, m, dim).
     """
     X = torch.as_tensor(X)
     n = X.shape[0]

@@ -13,24 +13,18 @@ from ..data.points import orthant_points, sphere_points
 from ..runs.run import Run
 from .recovery import recover_by_iteration
 
-__all__ = ["generalization_table"]
-
 
 def generalization_table(runs: Sequence[Run], *, n_val: int = 30, max_steps: int = 1000, iter_tol: float = 1e-5,
                          match_tol: float = 1e-2) -> pd.DataFrame:
-    """One row per run (configurations with ``data`` "sphere" or "orthant"): the training outcome, the attractor
-    counts of the training points and the fate of ``n_val`` validation points.
-
-    The validation points (n_val, dim) are drawn from the run's distribution at its radius, seeded
-    ``10_000 + data_seed``. Columns: ``distribution``, ``width``, ``seed``, ``n_train``, ``n_val``, ``radius``,
-    ``optimizer``, ``lr`` (for the flow: its median step), ``final_loss``, ``epochs``, ``converged``, the counts of
-    :func:`summarize_attractors` (``match_tol`` as the match tolerance), ``train_one_step_error`` and
-    ``val_one_step_error`` (mean ||f(x) - x||), ``val_nn_distance`` (mean distance of a validation point to its
-    nearest training point), and the fractions of validation points whose iteration (at most ``max_steps``,
-    settled below ``iter_tol``) ``frac_val_settled`` settles, ``frac_val_to_train`` ends within
-    ``match_tol`` of a training point, ``frac_val_to_attractor`` of one that is an attractor,
-    ``frac_val_to_nearest_train`` of its nearest training point, ``frac_val_spurious`` settles elsewhere.
-    Distances are Euclidean, in data units.
+    """One row per run (``data`` "sphere" or "orthant"): the training outcome, the attractor counts of the training
+    points and the fate of ``n_val`` validation points drawn from the run's distribution (seed ``10_000 +
+    data_seed``). Columns: ``distribution``, ``width``, ``seed``, ``n_train``, ``n_val``, ``radius``, ``optimizer``,
+    ``lr`` (the flow: median step), ``final_loss``, ``epochs``, ``converged``, the counts of
+    :func:`summarize_attractors`, ``train_one_step_error`` and ``val_one_step_error`` (mean ||f(x) - x||),
+    ``val_nn_distance`` (to the nearest training point), and the fractions of validation points whose iteration
+    settles (``frac_val_settled``), ends within ``match_tol`` of a training point (``frac_val_to_train``), of an
+    attractor (``frac_val_to_attractor``), of its nearest training point (``frac_val_to_nearest_train``), or
+    elsewhere (``frac_val_spurious``). Distances Euclidean, in data units.
     """
     rows = []
     for run in runs:

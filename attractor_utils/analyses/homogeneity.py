@@ -1,10 +1,6 @@
-"""Positive homogeneity of bias-free ReLU networks and the unit eigenvalue it forces at fixed points.
-
-A bias-free ReLU MLP satisfies ``f(t x) = t f(x)`` for ``t > 0``; differentiating in ``t`` at
-``t = 1`` gives ``J_f(x) x = f(x)`` at every ``x`` (Euler's identity). At a fixed point ``x = f(x)``
-this reads ``J_f(x) x = x``: the Jacobian has the eigenvalue 1 with eigenvector ``x``, so the
-spectral radius is at least 1 and ``x`` cannot be an attractor (the whole ray ``{t x : t > 0}``
-consists of fixed points). These helpers measure how close a trained network is to that.
+"""Positive homogeneity of bias-free ReLU networks and the unit eigenvalue it forces at fixed points: ``f(t x) =
+t f(x)`` gives ``J_f(x) x = f(x)`` (Euler), so at a fixed point ``J_f(x) x = x``, the spectral radius is at least 1
+and ``x`` is no attractor. These helpers measure how close a trained network is to that.
 """
 from __future__ import annotations
 
@@ -13,8 +9,6 @@ import torch
 from torch import Tensor
 
 from ..core.spectra import jacobian_eigenvalues
-
-__all__ = ["jacobian_times_input", "homogeneity_residual", "eigenvalue_nearest_one"]
 
 
 def _as64(model, X: Tensor) -> tuple[torch.nn.Module, Tensor, torch.dtype]:

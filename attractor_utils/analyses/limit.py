@@ -1,9 +1,6 @@
-"""The infinite-width (NTK) limit next to the trained networks of the sigmoid notebooks (01, 02, 03, 05).
-
-:func:`limit_table` draws the limit's Jacobian spectra for the recipes of a list of configurations (their data
-and network shape; width, optimizer and budget do not enter the limit), :func:`limit_given_init` gives each trained
-run the limit's map started from that run's own initial network, and :func:`distance_to_limit` measures each
-width's distance to the limit.
+"""The infinite-width (NTK) limit next to the trained networks of the sigmoid notebooks (01, 02, 03, 05): the
+limit's spectra per recipe (:func:`limit_table`), the limit started from each run's own initial network
+(:func:`limit_given_init`), and each width's distance to the limit (:func:`distance_to_limit`).
 """
 from __future__ import annotations
 
@@ -18,8 +15,6 @@ from ..core.kernels import JACOBIAN_ACTIVATIONS
 from ..core.limit import initial_values, limit_jacobians, limit_model
 from ..data.registry import make_data
 from ..runs.config import build_model
-
-__all__ = ["limit_table", "limit_given_init", "distance_to_limit", "LIMIT_STATS"]
 
 _RECIPE = ("data", "n", "dim", "radius", "data_seed", "activation", "depth", "bias")
 LIMIT_STATS = ("max_abs_eig", "mean_point_max_abs_eig", "frac_points_below_1", "max_abs_eig_init", "abs_diff",
@@ -96,13 +91,11 @@ def _within_se(g: pd.DataFrame, over: str) -> float:
 def distance_to_limit(df: pd.DataFrame, lim: pd.DataFrame, stat: str, paired: pd.DataFrame | None = None,
                       by: tuple[str, ...] = ("n_points", "width"), over: str = "radius") -> pd.DataFrame:
     """Each width's distance to the limit, per ``by`` group: ``curve``, the mean over ``over`` of |mean over seeds
-    of ``stat`` - the limit's mean over its draws| (the curves of the figure; floored by the spread over
-    initialisations, about sd / sqrt(seeds)); with ``paired`` (:func:`limit_given_init`), ``paired``, the mean over
-    runs of |``stat`` - the limit's ``stat`` from the run's own initial network| (no such floor), and ``paired_se``
-    its standard error from the spread over seeds within each ``over`` value (the radii are the same at every width,
-    so their own differences are no noise; NaN where a radius has one seed). Converged runs only (column ``converged`` where present),
-    and within a group only the ``over`` values where every width has one, so that the widths are compared on the
-    same radii (``radii`` counts them)."""
+    of ``stat`` - the limit's mean over its draws| (floored by the spread over initialisations); with ``paired``
+    (:func:`limit_given_init`), ``paired``, the mean over runs of |``stat`` - the limit's ``stat`` from the run's own
+    initial network| (no such floor), and ``paired_se``, its standard error from the spread over seeds within each
+    ``over`` value (NaN where a radius has one seed). Converged runs only, on the ``over`` values every width has
+    (``radii`` counts them)."""
     if "converged" in df:
         df = df[df.converged]
     inner = [k for k in by if k != "width"]

@@ -15,8 +15,6 @@ from torch import Tensor
 from ..data.points import sphere_points
 from ..core.dynamics import iterate, nearest
 
-__all__ = ["fixed_norm_noise", "BasinResult", "basin_success"]
-
 
 def fixed_norm_noise(n: int, dim: int, norm: float, seed: int = 0, dtype=torch.float32) -> Tensor:
     """``n`` Gaussian noise vectors rescaled to Euclidean norm ``norm`` (uniform directions): (n, dim).

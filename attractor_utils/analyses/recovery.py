@@ -1,10 +1,7 @@
-"""Associative recall: corrupting stored images, recovering them by iteration, the 1-nearest-neighbour
-baseline, spurious attractors, and recovery of stored sequences (limit cycles).
-
-Conventions: images are rows of ``X`` (n, dim) with pixel values in [0, 1]; distances are Euclidean
-over all ``dim`` pixels, in pixel units. "Recovered" always means: the iteration converged (the step
-``||f(x) - x||`` fell below ``iter_tol``) and its limit lies within ``match_tol`` of the *right*
-training image, which is also the nearest training image to the limit.
+"""Associative recall: corrupting stored images, recovery by iteration, the 1-nearest-neighbour baseline, spurious
+attractors, and stored sequences. Images are rows of ``X`` (n, dim) in [0, 1]; distances Euclidean, in pixel units.
+"Recovered": the iteration settled (step < ``iter_tol``) within ``match_tol`` of the right training image, which
+is also the one nearest the limit.
 """
 from __future__ import annotations
 
@@ -23,32 +20,13 @@ from ..core.models import as_input
 from ..data.points import check_cycle_len, cycle_next_index
 from .cycles import orbit_tail
 
-__all__ = [
-    "CORRUPTIONS",
-    "corrupt",
-    "recover_by_iteration",
-    "nearest_neighbour_recovery",
-    "recovery_curve",
-    "random_starts",
-    "search_limits",
-    "count_distinct",
-    "sequence_recovery",
-    "recovery_tables",
-    "training_outcomes",
-    "recovery_tidy",
-]
-
 CORRUPTIONS = ("gaussian", "mask")
 
 
 def corrupt(X: Tensor, kind: str, level: float, seed: int = 0, clip: bool = True) -> Tensor:
-    """Corrupted copies of the images ``X`` (n, dim), seeded (same seed, same corruption).
-
-    ``kind="gaussian"``: add i.i.d. N(0, ``level``^2) noise to every pixel (``level`` = the noise's
-    standard deviation in pixel units, so 0.1 is 10% of the [0, 1] range).
-    ``kind="mask"``: set a random fraction ``level`` in [0, 1] of each image's pixels to 0 (each image
-    its own mask; exactly ``round(level * dim)`` pixels).
-    ``clip``: clip the result to [0, 1] (the range of the stored images). Returns float, shape of X.
+    """Corrupted copies of the images ``X`` (n, dim), by ``seed``: ``kind="gaussian"`` adds N(0, ``level``^2) to
+    every pixel (``level`` in pixel units); ``kind="mask"`` sets ``round(level * dim)`` pixels of each image to 0.
+    ``clip``: to [0, 1]. Returns float, shape of X.
     """
     X = torch.as_tensor(X)
     if X.dim() != 2:
@@ -78,12 +56,10 @@ def recover_by_iteration(model, X_train: Tensor, X_start: Tensor, targets=None, 
                          iter_tol: float = 1e-5, match_tol: float = 0.5, return_limits: bool = False):
     """Iterate ``model`` from every row of ``X_start`` (m, dim) and compare the limit with ``X_train`` (n, dim).
 
-    ``targets``: (m,) index of the training image each start should return to (None: no target).
-    Returns one row per start: ``converged`` (step < ``iter_tol``, finite), ``steps``, ``nearest_index``,
-    ``nearest_distance`` (limit to its nearest training image), ``is_training`` (converged and within
-    ``match_tol`` of a training image), and with targets ``target`` and ``recovered`` (``is_training``
-    and the nearest training image is the target). ``return_limits``: also return the final iterates
-    (m, dim) as a second value.
+    ``targets``: (m,) index of the training image each start should return to, or None. One row per start:
+    ``converged``, ``steps``, ``nearest_index``, ``nearest_distance``, ``is_training`` (converged within
+    ``match_tol`` of a training image), and with targets ``target`` and ``recovered``. ``return_limits``: also the
+    final iterates (m, dim).
     """
     it = iterate(model, X_start, max_steps=max_steps, tol=iter_tol)
     idx, dist = nearest(it.x, X_train)
@@ -107,13 +83,10 @@ def nearest_neighbour_recovery(X_train: Tensor, X_query: Tensor, targets) -> np.
 
 def recovery_curve(model, X_train: Tensor, kind: str, levels, *, seed: int = 0, max_steps: int = 1000,
                    iter_tol: float = 1e-5, match_tol: float = 0.5, subset=None) -> pd.DataFrame:
-    """Recovery rate by iteration and by 1-NN for one corruption ``kind`` over ``levels``.
-
-    Corrupts every training image (or the rows ``subset``) once per level with seed ``seed + j``
-    (j = level index). Returns one row per level: ``kind``, ``level``, ``n_inputs``,
-    ``recovery_iteration`` (fraction recovered by iterating), ``recovery_1nn`` (fraction whose nearest
-    training image is the original), ``converged_fraction``, ``spurious_fraction`` (converged to a point
-    farther than ``match_tol`` from every training image).
+    """Recovery rate by iteration and by 1-NN for one corruption ``kind`` over ``levels``, each level ``j``
+    corrupting every training image (or the rows ``subset``) with seed ``seed + j``. One row per level: ``kind``,
+    ``level``, ``n_inputs``, ``recovery_iteration``, ``recovery_1nn`` (the nearest training image is the original),
+    ``converged_fraction``, ``spurious_fraction`` (converged farther than ``match_tol`` from every training image).
     """
     idx = np.arange(X_train.shape[0]) if subset is None else np.asarray(subset)
     Xs = X_train[torch.as_tensor(idx)]
@@ -150,13 +123,10 @@ def count_distinct(points: Tensor, tol: float) -> int:
 def search_limits(model, X_train: Tensor, starts: Mapping[str, Tensor], *, max_steps: int = 1000,
                   iter_tol: float = 1e-5, match_tol: float = 0.5,
                   eig_threshold: float = 1.0) -> tuple[pd.DataFrame, Tensor]:
-    """Iterate from each group of starting points (``starts``: name -> (m, dim)) and classify the limits.
-
-    One row per start: ``source``, ``converged``, ``steps``, ``nearest_index``, ``nearest_distance``,
-    ``is_training`` (within ``match_tol`` of a training image), ``limit_spectral_radius`` (Jacobian at the
-    limit; NaN where not converged) and ``spurious_attractor`` (converged, not a training image, and
-    spectral radius < ``eig_threshold``: a stable fixed point that is not a training example).
-    Returns the table and the limits (total m, dim), rows in the same order.
+    """Iterate from each group of starting points (``starts``: name -> (m, dim)) and classify the limits: one row per
+    start, ``source``, ``converged``, ``steps``, ``nearest_index``, ``nearest_distance``, ``is_training``,
+    ``limit_spectral_radius`` (NaN where not converged), ``spurious_attractor`` (a stable fixed point, radius <
+    ``eig_threshold``, that is no training image). Returns the table and the limits (total m, dim), in row order.
     """
     out, lims = [], []
     for name, X0 in starts.items():
@@ -178,23 +148,15 @@ def search_limits(model, X_train: Tensor, starts: Mapping[str, Tensor], *, max_s
 @torch.no_grad()
 def sequence_recovery(model, X: Tensor, cycle_len: int, *, laps: int = 3, match_tol: float = 0.5,
                       noise_starts: Tensor | None = None, burn_in: int | None = None) -> tuple[pd.DataFrame, dict]:
-    """Which stored cycles of a sequence encoder are recovered.
+    """Which stored cycles of a sequence encoder are recovered; ``X`` (n, dim) in cycle order (``L = cycle_len``).
 
-    ``X`` (n, dim) holds the training examples in cycle order: cycle c is ``X[c*L:(c+1)*L]`` with
-    ``f(x_i) ~ x_{i+1}`` wrapping around inside the cycle (``L = cycle_len``, as in
-    :func:`~attractor_utils.data.make_data`).
-
-    Per cycle: ``cycle_spectral_radius`` (Prop. 2: of the product of the Jacobians around the cycle,
-    evaluated at the training examples), ``max_one_step_error`` (max_i ||f(x_i) - x_{i+1}||), and the
-    *iterative* check ``orbit_ok``: starting from the cycle's first element and applying f ``laps * L``
-    times, each of the last ``L`` iterates lies within ``match_tol`` of the expected element.
-    ``stable_and_orbit`` = spectral radius < 1 and ``orbit_ok``.
-
-    With ``noise_starts`` (m, dim): iterate each ``burn_in`` times (default ``laps * L``), then ``L``
-    more; a training example counts as ``reached_from_noise`` when one of those last iterates of some
-    start lies within ``match_tol`` of it (and it is the nearest training example).
-    Returns the per-cycle table and a per-example dict of boolean arrays (n,):
-    ``in_stable_cycle``, ``recovered`` (in a cycle with ``stable_and_orbit``), ``reached_from_noise``.
+    Per cycle: ``cycle_spectral_radius`` (Prop. 2, at the training examples), ``max_one_step_error``
+    (max_i ||f(x_i) - x_{i+1}||), ``orbit_ok`` (from the first element, the last ``L`` of ``laps * L`` iterates each
+    within ``match_tol`` of its element) and ``stable_and_orbit`` (radius < 1 and ``orbit_ok``). ``noise_starts``
+    (m, dim): iterated ``burn_in`` times (default ``laps * L``), then ``L`` more; an example is
+    ``reached_from_noise`` when one of those iterates lies within ``match_tol`` of it and nearest to it.
+    Returns the per-cycle table and per-example bool arrays (n,): ``in_stable_cycle``, ``recovered``,
+    ``reached_from_noise``.
     """
     X = torch.as_tensor(X)
     n = X.shape[0]
@@ -237,21 +199,18 @@ def recovery_tables(stores: Sequence[tuple], *, width: int, depth: int, activati
                     match_tol: float = 0.5) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Recovery of corrupted stored images and the spurious-limit search of notebook 12, per stored image set.
 
-    ``stores``: tuples ``(label, model, X, image_shape, test, result)``: ``X`` (n, dim) the stored images,
-    ``test`` (m, dim) held-out images or None, ``result`` the training outcome (final_loss, epochs, converged);
-    ``width``, ``depth``, ``activation``, ``seed`` label the rows. Per set: :func:`classify_attractors`
-    (``match_tol=match_tol``), :func:`recovery_curve` for Gaussian noise over ``noise_levels`` and masking
-    over ``mask_levels`` (seed ``seed``), and :func:`search_limits` from the test images, ``n_starts`` uniform-noise
-    (seed ``seed + 1``) and ``n_starts`` Gaussian N(0.5, ``gauss_std``^2) starts (seed ``seed + 2``).
-    Returns:
+    ``stores``: tuples ``(label, model, X, image_shape, test, result)``: ``X`` (n, dim) stored images, ``test``
+    (m, dim) held-out images or None, ``result`` the training outcome. Per set: :func:`classify_attractors`,
+    :func:`recovery_curve` (Gaussian noise over ``noise_levels``, masks over ``mask_levels``, seed ``seed``) and
+    :func:`search_limits` from the test images and ``n_starts`` uniform (seed ``seed + 1``) and Gaussian
+    N(0.5, ``gauss_std``^2) (seed ``seed + 2``) starts. Returns:
 
     - ``summary``, one row per (set, start kind): ``data_source``, ``start``, ``n_images``, ``width``, ``depth``,
       ``activation``, ``seed``, ``final_loss``, ``epochs``, ``converged``, ``n_attractors``, ``n_borderline``,
-      ``n_borderline_any``, ``n_true_fixed_points`` (iterations that settle at their own image, :func:`summarize_attractors`), ``n_starts``,
-      ``n_settled``, ``n_to_training``, ``n_spurious_limits``, ``n_spurious_attractors``, ``n_distinct_spurious``
-      (limits merged within ``match_tol``), ``n_distinct_training_reached``;
-    - ``curve``: the :func:`recovery_curve` rows plus ``data_source``;
-    - ``limits``: the :func:`search_limits` rows (one per start) plus ``data_source``.
+      ``n_borderline_any``, ``n_true_fixed_points``, ``n_starts``, ``n_settled``, ``n_to_training``,
+      ``n_spurious_limits``, ``n_spurious_attractors``, ``n_distinct_spurious`` (limits merged within
+      ``match_tol``), ``n_distinct_training_reached``;
+    - ``curve`` and ``limits``: the :func:`recovery_curve` and :func:`search_limits` rows plus ``data_source``.
     """
     rows, curves, limits = [], [], []
     for label, model, X, _shape, test, res in stores:

@@ -1,9 +1,5 @@
-"""The thesis's ReLU-autoencoder grid (seed 000): run configurations and per-run attractor analysis.
-
-:func:`grid_configs` builds one configuration per (dataset, depth, width, bias, seed);
-:func:`analyse_run` classifies the training images of one trained run
-(:func:`attractor_utils.classify_attractors`) and adds the homogeneity measurements of
-:mod:`attractor_utils.analyses.homogeneity`, returning one tidy row per run and the per-image table.
+"""The thesis's ReLU-autoencoder grid (seed 000): one configuration per (dataset, depth, width, bias, seed)
+(:func:`grid_configs`), and per run the attractor analysis with the homogeneity measurements (:func:`analyse_run`).
 """
 from __future__ import annotations
 
@@ -20,8 +16,6 @@ from ..runs.config import make_config
 from ..runs.run import Run
 from .homogeneity import eigenvalue_nearest_one, homogeneity_residual
 
-__all__ = ["grid_configs", "analyse_run"]
-
 
 def grid_configs(datasets: Sequence[str], depths: Sequence[int], widths: Sequence[int], biases: Sequence[bool],
                  seeds: Sequence[int], *, n: int = 100, data_seed: int = 0, **train_kw) -> list[dict]:
@@ -37,16 +31,13 @@ def grid_configs(datasets: Sequence[str], depths: Sequence[int], widths: Sequenc
 
 def analyse_run(run: Run, *, max_steps: int = 1000, iter_tol: float = 1e-5, match_tol: float = 1.0,
                 eig_threshold: float = 1.0, zero_tol: float = 1e-3) -> tuple[dict, pd.DataFrame]:
-    """Classify every training image of ``run`` and summarise.
+    """Classify every training image of ``run`` and summarise; returns ``(row, per_image)``.
 
-    Returns ``(row, per_image)``. ``row`` holds the swept variables, the training outcome, the counts of
-    :func:`summarize_attractors`, the false-positive rate (false positives / iterative fixed points; NaN
-    when there are none), and the homogeneity measurements: median over the training images of
-    ``|J(x)x - f(x)| / |f(x)|`` and of ``min_k |lambda_k(J(x)) - 1|``, and the same distance to 1 at the
-    limits of the iterations that converged, leaving out limits of norm <= ``zero_tol`` (the origin, where a
-    bias-free ReLU net has J = 0; counted in ``n_limits_at_zero``); NaN when no limit is left. ``per_image`` is the
-    :func:`classify_attractors` table plus ``eig_dist_to_1`` and ``homogeneity_residual`` columns.
-    Distances are Euclidean in pixel units (images in [0, 1]).
+    ``row``: the swept variables, the training outcome, the counts of :func:`summarize_attractors`, the
+    false-positive rate (false positives / iterative fixed points; NaN if none), and medians over the images of
+    ``|J(x)x - f(x)| / |f(x)|`` and ``min_k |lambda_k(J(x)) - 1|``, the latter also at the settled limits of norm
+    above ``zero_tol`` (those at the origin counted in ``n_limits_at_zero``). ``per_image``: the
+    :func:`classify_attractors` table plus ``eig_dist_to_1`` and ``homogeneity_residual``. Pixel units.
     """
     c, r = run.config, run.result
     df, limits = classify_attractors(run.model, run.X, max_steps=max_steps, iter_tol=iter_tol,

@@ -1,10 +1,6 @@
-"""Is a result in the gradient-flow limit? The reported quantity against the step size.
-
-:func:`step_size_study` trains one configuration by gradient descent at several fixed steps and by
-the gradient-flow integrator (``optimizer="flow"``) at several tolerances, and measures the same
-quantity on every trained run; :func:`halving_check` compares the flow at its tolerance with the flow at
-an eighth of it (about half the step, since the step scales as the tolerance to the power 1/3), per
-configuration. :func:`plot_step_study` draws the first. All runs are cached.
+"""Is a result in the gradient-flow limit? :func:`step_size_study` measures one configuration trained by gradient
+descent at fixed steps and by the flow at several tolerances; :func:`halving_check` compares the flow with the flow
+at an eighth of its tolerance (about half the step); :func:`plot_step_study` draws the first. See docs/methods.md.
 """
 from __future__ import annotations
 
@@ -19,9 +15,6 @@ from ..runs.run import Run
 from ..runs.sweep import train_runs
 from ..core.spectra import spectral_radius
 from ..outputs import save_csv, savefig
-
-__all__ = ["top_eigenvalue", "mean_top_eigenvalue", "step_size_study", "halving_check", "plot_step_study",
-           "step_size_figure"]
 
 
 def top_eigenvalue(run: Run) -> float:
@@ -49,12 +42,10 @@ def _row(run: Run, method: str, value: float) -> dict:
 def step_size_study(config: dict, measure: Callable[[Run], float], gd_lrs: Sequence[float] = (5.0, 2.0, 1.0, 0.5, 0.25),
                     flow_tols: Sequence[float] = (FLOW_TOL, FLOW_TOL / 8), max_gd_epochs: int = 50_000,
                     progress: bool = True, **train_kw) -> pd.DataFrame:
-    """``measure`` (a float per trained run) against the step size for one configuration.
-
-    Returns one row per run: ``method`` ("gd" or "flow"), ``lr`` (the fixed step, or the flow's median
-    accepted step), ``flow_tol``, ``value``, ``converged``, ``final_loss``, ``epochs``, ``grad_evals``.
-    Gradient descent gets ``3 x`` the flow time the first flow run needed, in epochs of its step (at most
-    ``max_gd_epochs``), so that small steps can converge.
+    """``measure`` (a float per trained run) against the step size for one configuration. One row per run:
+    ``method`` ("gd" or "flow"), ``lr`` (the fixed step, or the flow's median step), ``flow_tol``, ``value``,
+    ``converged``, ``final_loss``, ``epochs``, ``grad_evals``. Gradient descent gets 3 x the first flow run's time,
+    in epochs of its step (at most ``max_gd_epochs``).
     """
     if not gd_lrs and not flow_tols:
         raise ValueError("gd_lrs, flow_tols: give at least one step or tolerance")

@@ -11,8 +11,6 @@ from ..core.attractors import BORDERLINE_RADIUS, classify_attractors, summarize_
 from ..runs.run import Run
 from .recovery import random_starts, sequence_recovery
 
-__all__ = ["width_depth_tables"]
-
 
 def width_depth_tables(runs: Sequence[Run], *, max_steps: int = 1000, iter_tol: float = 1e-5,
                        match_tol: float = 0.5, n_noise: int = 20) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -20,18 +18,15 @@ def width_depth_tables(runs: Sequence[Run], *, max_steps: int = 1000, iter_tol: 
 
     Run table, one row per run: ``task``, ``cycle_len`` (1 for autoencoders), ``width``, ``depth``, ``seed``,
     ``n_images``, ``activation``, ``lr``, ``schedule``, ``loss_threshold``, ``final_loss``, ``last_loss``,
-    ``epochs``, ``converged``, then the counts out of ``n_images``: ``n_recovered`` (autoencoder: attractors of
-    :func:`classify_attractors` with ``match_tol=match_tol``; sequence encoder: examples in a cycle that is
-    stable and retrieved by ``laps=3`` laps of iteration, :func:`sequence_recovery`), ``n_stable`` (spectral
-    radius of J, or of the cycle's Jacobian product, < 1), ``n_true_fixed_points`` (iteration settles at the example;
-    for sequences: in a cycle retrieved by iteration), ``n_false_positives`` (NaN for sequences),
-    ``median_spectral_radius`` (over examples, or over cycles), ``n_reached_from_noise`` (sequences: from
-    ``n_noise`` uniform-noise starts, seeded ``1000 + seed``; NaN for autoencoders), ``n_borderline`` and
-    ``n_borderline_any`` (sequences: examples on a cycle whose radius is within ``BORDERLINE_RADIUS`` of 1).
-    Distances are Euclidean in pixel units.
+    ``epochs``, ``converged``, and counts out of ``n_images``: ``n_recovered`` (attractors, ``match_tol``; sequences:
+    examples in a stable cycle retrieved in 3 laps, :func:`sequence_recovery`), ``n_stable`` (radius of J, or of the
+    cycle's product, < 1), ``n_true_fixed_points`` (sequences: in a cycle retrieved by iteration),
+    ``n_false_positives`` (NaN for sequences), ``median_spectral_radius`` (over examples, or cycles),
+    ``n_reached_from_noise`` (sequences only, from ``n_noise`` uniform starts, seed ``1000 + seed``), ``n_borderline``
+    and ``n_borderline_any`` (sequences: on a cycle whose radius is within ``BORDERLINE_RADIUS`` of 1). Pixel units.
 
     Radii table, one row per training example of each autoencoder run: ``width``, ``depth``, ``seed``, ``index``
-    (rank) and ``spectral_radius`` of J_f at the example, sorted ascending within a run.
+    (rank) and ``spectral_radius``, ascending within a run.
     """
     rows, radii = [], []
     for run in runs:

@@ -1,9 +1,7 @@
-"""Batched Arnoldi iteration: the eigenvalues of largest modulus of many m x m operators at once.
+"""Batched Arnoldi iteration: the eigenvalues of largest modulus of many m x m operators at once, in float64.
 
-Each operator is given only as products with vectors (``op(v, idx)``, :data:`~attractor_utils.core.jacobian.Operator`).
-Two passes of classical Gram-Schmidt, no restarts; the Ritz values are checked at growing Krylov dimensions
-(:func:`_checkpoints`), and a point leaves the batch once its wanted Ritz values are certain (:func:`_ritz_check`, the
-rules that :func:`attractor_utils.core.spectra.spectral_radius` states). All in float64.
+Operators are products with vectors (``op(v, idx)``); two passes of classical Gram-Schmidt, no restarts. A point
+leaves the batch once its wanted Ritz values are certain (the rules: :func:`~.spectra.spectral_radius`).
 """
 from __future__ import annotations
 
@@ -13,8 +11,6 @@ import torch
 from torch import Tensor
 
 from .jacobian import Operator, point_chunks, sort_order
-
-__all__ = ["ARNOLDI_RTOL", "ARNOLDI_GAP", "arnoldi_top"]
 
 # Arnoldi acceptance (see spectral_radius): residual of the wanted Ritz pairs relative to the top modulus, and the
 # relative band under the wanted moduli in which every Ritz value must have converged too (in a probe at 784-d,

@@ -12,9 +12,6 @@ from .dynamics import iterate, nearest
 from .spectra import SPECTRAL_METHODS, spectral_radius
 from .models import as_input
 
-__all__ = ["classify_attractors", "summarize_attractors", "BORDERLINE_RADIUS", "BORDERLINE_DISTANCE",
-           "BORDERLINE_STEPS", "EXACT_SAFETY"]
-
 # A verdict is borderline (could flip on another machine, whose float32 training ends a few ulps elsewhere)
 # when its deciding value lies this close to the threshold:
 BORDERLINE_RADIUS = 1e-3  # |spectral radius - eig_threshold| below this (absolute)
@@ -39,39 +36,23 @@ def classify_attractors(
     method: str = "auto",
     return_limits: bool = False,
 ) -> pd.DataFrame | tuple[pd.DataFrame, Tensor]:
-    """Classify each training example ``X[i]`` (X: (n, dim)).
+    """Classify each training example ``X[i]`` (X: (n, dim)); distances are Euclidean, in data units.
 
-    For every example: the one-step error ``||f(x_i) - x_i||``; the spectral radius of ``J_f(x_i)``;
-    the iteration from ``x_i`` (converged? after how many steps?) and its limit; the nearest training
-    example to that limit (index, distance: the thesis's manual check). Verdicts:
+    Per example: the one-step error ``||f(x_i) - x_i||``, the spectral radius of ``J_f(x_i)``, the iteration from
+    ``x_i`` (converged, steps, limit) and the training example nearest that limit. Verdicts:
 
-    - ``iteration_converged``: iterating from ``x_i`` settles (step < ``iter_tol``): the thesis's
-      loose "iterative fixed point" test.
-    - ``is_true_fixed_point``: it settles *at* ``x_i``: nearest training example is ``i`` and
-      ``||limit - x_i|| < match_tol``.
-    - ``false_positive``: settles, but somewhere else (the thesis's false positives).
-    - ``is_attractor``: ``is_true_fixed_point`` and spectral radius < ``eig_threshold - eig_tol``
-      (an eigenvalue that is exactly 1, e.g. at a fixed point of a bias-free ReLU net, comes out of the
-      eigensolver as 1 - 1e-13 and must not count as contracting).
+    - ``iteration_converged``: the iteration settles (step < ``iter_tol``; the thesis's "iterative fixed point");
+    - ``is_true_fixed_point``: it settles at ``x_i`` (nearest example ``i``, ``||limit - x_i|| < match_tol``);
+    - ``false_positive``: it settles elsewhere;
+    - ``is_attractor``: a true fixed point with spectral radius < ``eig_threshold - eig_tol`` (an exact
+      eigenvalue 1 comes out as 1 - 1e-13 and must not count as contracting);
+    - ``borderline_any``: a verdict rests on a value near its threshold (:data:`BORDERLINE_RADIUS`,
+      :data:`BORDERLINE_DISTANCE`, :data:`BORDERLINE_STEPS`); ``borderline``: the same, among the points whose
+      iteration ended nearest to themselves (those whose attractor verdict can flip).
 
-    - ``borderline_any``: one of the verdicts rests on a value near its threshold, so a count can differ by
-      this point on another machine: the spectral radius within :data:`BORDERLINE_RADIUS` of
-      ``eig_threshold``, the limit's distance to ``x_i`` within :data:`BORDERLINE_DISTANCE` x
-      ``match_tol`` of ``match_tol``, or the iteration settling late (after 80 % of ``max_steps``)
-      or almost (last step within :data:`BORDERLINE_STEPS` x ``iter_tol``).
-    - ``borderline``: the same, for points whose iteration ended nearest to themselves: those whose
-      *attractor* verdict can flip (a point whose iteration goes elsewhere is no attractor either way).
-
-    ``method``: how the spectral radii are computed (:func:`attractor_utils.spectral_radius`): ``"auto"`` (default:
-    for MLPs the iterative route from ``min(dim, width) >= spectra.ITERATIVE_MIN_SIZE``, full decompositions below;
-    autograd for other maps), ``"iterative"``, ``"dense"``, ``"shortcut"``, ``"autograd"``. Every verdict and
-    borderline flag is the same whichever is used: a radius within ``BORDERLINE_RADIUS + EXACT_SAFETY`` of
-    ``eig_threshold``, of ``eig_threshold - eig_tol`` or of 1 (``n_radius_below_1``), and every radius the iterative
-    route cannot certify, comes from the full decomposition; elsewhere the iterative radius agrees with it to about
-    1e-10 relative.
-
-    Distances are Euclidean, in data units. Returns one row per example, indexed 0..n-1; with
-    ``return_limits`` also the (n, dim) tensor of the iterations' end points, so callers need not iterate again.
+    ``method``: how the radii are computed (:func:`attractor_utils.spectral_radius`); the verdicts and borderline
+    flags are the same whichever is used. Returns one row per example, indexed 0..n-1; with ``return_limits`` also
+    the (n, dim) end points of the iterations.
     """
     X = V.points("X", X)
     method = V.choice("method", method, SPECTRAL_METHODS)

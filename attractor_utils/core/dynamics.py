@@ -13,17 +13,12 @@ from . import validate as V
 from .models import as_input
 from .progress import progress_bar
 
-__all__ = ["IterationResult", "distinct_points", "iterate", "nearest", "orbit"]
-
 
 @dataclass
 class IterationResult:
-    """Per starting point: where the iteration ended and whether and when it converged.
-
-    ``x``: (n, dim) final iterates (the limit where converged). ``converged``: (n,) bool, the step
-    ``||f(x) - x||`` fell below ``tol``. ``steps``: (n,) number of map applications until convergence
-    (``max_steps`` where not converged). ``last_step``: (n,) the last ``||f(x) - x||``.
-    ``diverged``: (n,) the iterate became non-finite.
+    """Per starting point: ``x`` (n, dim) final iterates (the limit where converged); (n,) each: ``converged``
+    (``||f(x) - x|| < tol``), ``steps`` map applications until then (``max_steps`` if not), ``last_step`` the last
+    ``||f(x) - x||``, ``diverged`` (the iterate became non-finite).
     """
 
     x: Tensor
@@ -47,10 +42,8 @@ def iterate(
 ) -> IterationResult:
     """Iterate ``f`` from every row of ``x0`` (n, dim) until ``||f(x) - x|| < tol`` or ``max_steps``.
 
-    Converged points are dropped from the batch at each step, so only live points cost work. For an
-    ensemble give ``x0`` of shape (K, n, dim); points then stay in place and are masked instead.
-    The norm is Euclidean over the last axis, in the units of the data. ``progress``: a text bar over the steps
-    (:func:`attractor_utils.core.progress.progress_bar`).
+    Converged points leave the batch; for an ensemble, ``x0`` is (K, n, dim) and they are masked instead.
+    Euclidean norm over the last axis, in data units. ``progress``: a text bar over the steps.
 
     >>> import torch
     >>> it = iterate(lambda x: 0.5 * x, torch.ones(2, 3), max_steps=100, tol=1e-6)  # a contraction to 0
@@ -155,10 +148,8 @@ def nearest(points: Tensor, reference: Tensor) -> tuple[np.ndarray, np.ndarray]:
 
 
 def distinct_points(points, tol: float) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct points among the rows of ``points`` (m, dim), for counting distinct limits: rows closer than
-    ``tol`` (Euclidean, float64) are merged, transitively (single linkage, so the answer does not depend on the
-    order of the rows). Returns ``(reps (k, dim), counts (k,))``: each group's first row, in order of first
-    appearance, and how many rows it stands for.
+    """The distinct rows of ``points`` (m, dim): rows closer than ``tol`` (Euclidean, float64) merge, transitively.
+    Returns ``(reps (k, dim), counts (k,))``: each group's first row, in order of appearance, and its size.
 
     >>> reps, counts = distinct_points([[0.0, 0.0], [1.0, 0.0], [0.0, 0.005], [0.0, 0.011]], tol=0.01)
     >>> reps.tolist(), counts.tolist()

@@ -1,21 +1,7 @@
 """Gradient flow ``d theta / dt = -grad L(theta)``, integrated with error control (``optimizer="flow"``).
 
-The theory the sigmoid experiments test (NTK regime, Jiang & Pehlevan) is stated for gradient flow,
-the small-step limit of gradient descent. Gradient descent at a fixed step reaches that limit only when
-the step is well below ``2 / lambda_max`` of the loss curvature, and ``lambda_max`` grows with the input
-radius: a step that is fine at ``r = 1`` is in the catapult regime at ``r = 30``, and the trained
-Jacobian then depends on the step. :func:`flow_train` removes the step as a parameter: an adaptive
-Bogacki-Shampine 3(2) Runge-Kutta pair follows the flow, taking the largest steps whose local error,
-relative to the step's own displacement, stays below ``flow_tol``. Each member of an
-:class:`MLPEnsemble` gets its own step sizes and accepts or rejects its own steps, so a member trains
-exactly as it would alone.
-
-Budget and counts: ``max_epochs`` bounds the *gradient evaluations* (one evaluation costs what one
-gradient-descent epoch costs: a forward and a backward pass); a run stops at the first accepted point
-whose loss is below ``loss_threshold``. ``epochs`` in the result counts accepted steps. In float32 the
-error estimate has a noise floor near a tiny loss: local errors below ``noise_floor`` ulps of the weights' norm
-are not counted, steps are never made smaller than ``min_step_frac`` times the first step, and steps taken at
-that floor against the estimate are counted (``forced``).
+An adaptive Bogacki-Shampine 3(2) Runge-Kutta pair, each ensemble member with its own steps; ``max_epochs`` bounds
+the gradient evaluations, ``epochs`` counts accepted steps. Why the sigmoid experiments use it: docs/methods.md.
 """
 from __future__ import annotations
 
@@ -29,8 +15,6 @@ from torch import Tensor, nn
 from . import validate as V
 from .models import MLPEnsemble
 from .progress import finish_progress, progress_bar
-
-__all__ = ["flow_train", "FLOW_FIELDS", "FLOW_TOL"]
 
 #: default local error tolerance (tests/test_flow.py checks the limit it reaches)
 FLOW_TOL = 3e-3
@@ -53,13 +37,12 @@ def flow_train(model: nn.Module, X: Tensor, Y: Tensor, loss_fn, *, loss_threshol
                flow_tol: float = FLOW_TOL, min_step_frac: float = 1e-2, noise_floor: float = 10.0, progress: bool = True):
     """Follow the gradient flow of ``loss_fn(model(X), Y)`` until the loss is below ``loss_threshold``.
 
-    ``model``: an :class:`MLPEnsemble` (``loss_fn`` gives (K,) losses; returns one result per member)
-    or any module (scalar loss; returns one result). ``max_epochs``: budget of gradient evaluations.
-    ``flow_tol``: accepted local error relative to the step's displacement (the step size follows from
-    it: about ``flow_tol ** (1/3)``); local errors below ``noise_floor`` float ulps of the weights' norm count as
-    zero (float32 rounding, not the integrator). Returns ``(histories, outcomes)``: per member the loss at every
-    accepted point (the first is the initial loss) and a dict with ``converged``, ``diverged``,
-    ``epochs`` (accepted steps) and the :data:`FLOW_FIELDS` (``lr`` is the median accepted step).
+    ``model``: an :class:`MLPEnsemble` ((K,) losses, one result per member) or any module (scalar loss).
+    ``max_epochs``: budget of gradient evaluations. ``flow_tol``: accepted local error relative to the step's
+    displacement; errors below ``noise_floor`` ulps of the weights' norm count as zero (float32 rounding); steps
+    never shrink below ``min_step_frac`` x the first (steps forced there are counted, ``forced``).
+    Returns ``(histories, outcomes)``: per member the loss at every accepted point (the first is the initial loss)
+    and a dict with ``converged``, ``diverged``, ``epochs`` and the :data:`FLOW_FIELDS` (``lr``: median step).
     """
     flow_tol = V.real("flow_tol", flow_tol, 0, 1, lo_open=True, hi_open=True)
     min_step_frac = V.real("min_step_frac", min_step_frac, 0, 1, lo_open=True)

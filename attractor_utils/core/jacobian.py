@@ -1,12 +1,7 @@
 """The input-output Jacobian of a model at many points: as matrices, all their eigenvalues, and as an operator.
 
-For an MLP ``R^d -> R^w -> ... -> R^w -> R^d`` the Jacobian is ``J = A B`` with ``A = W_out`` (d x w)
-and ``B = D_L W_L ... D_1 W_in`` (w x d). Its nonzero eigenvalues are those of the
-``min(d, w)``-sized matrix (``B A`` when w < d, ``J`` itself otherwise): the *rank shortcut*, computed
-in closed form without autograd. A generic autograd path serves any differentiable map.
-All eigenvalue work runs in float64; results are sorted by modulus, largest first. The operators
-(:func:`mlp_operator`, :func:`jvp_operator`) apply the same matrices to vectors without forming them, for
-:mod:`attractor_utils.core.arnoldi`; :mod:`attractor_utils.core.spectra` picks the route.
+MLPs take the rank shortcut (docs/methods.md), any other map autograd; eigenvalues in float64, sorted by modulus,
+largest first. The operators feed :mod:`.arnoldi`; :mod:`.spectra` picks the route.
 """
 from __future__ import annotations
 
@@ -17,10 +12,6 @@ import torch
 from torch import Tensor
 
 from .models import MLPAutoencoder, MLPEnsemble, mlp_forward
-
-__all__ = ["Model", "METHODS", "Operator", "sort_order", "sort_eigenvalues", "check_points", "reduced_jacobian",
-           "with_float64", "jacobian", "is_mlp", "jacobian_eigenvalues", "mlp_operator", "jvp_operator",
-           "point_chunks"]
 
 Model = MLPAutoencoder | MLPEnsemble | Callable[[Tensor], Tensor]
 METHODS = ("auto", "shortcut", "autograd")  # all eigenvalues (jacobian_eigenvalues)
@@ -140,13 +131,10 @@ def is_mlp(model) -> bool:
 
 
 def jacobian_eigenvalues(model: Model, x: Tensor, method: str = "auto") -> Tensor:
-    """Eigenvalues of ``J_f(x_i)`` for each row ``x_i`` of ``x``, sorted by modulus (largest first).
+    """All eigenvalues of ``J_f(x_i)`` at each row of ``x``, by full decompositions, sorted by modulus (largest first).
 
-    ``method``: "shortcut" (MLPs; rank shortcut), "autograd" (any map; full d x d eig), "auto".
-    Shortcut results have ``min(dim, width)`` entries per point: the remaining ``dim - width``
-    eigenvalues of the rank-``width`` Jacobian are exactly zero. Returns complex128
-    (n, m), or (K, n, m) for an ensemble. All eigenvalues, always by full decompositions: for the few of largest
-    modulus use :func:`top_eigenvalues` or :func:`spectral_radius`.
+    ``method``: "shortcut" (MLPs; ``min(dim, width)`` entries per point, the rest are exactly zero), "autograd"
+    (any map; full d x d), "auto". Returns complex128 (n, m), or (K, n, m) for an ensemble.
     """
     if method not in METHODS:
         raise ValueError(f"method={method!r}; accepted values: {list(METHODS)}")

@@ -1,26 +1,11 @@
-"""The infinite-width kernels of the package's MLP: NNGP and NTK, with their derivatives in the inputs.
-
-The network is :class:`~attractor_utils.core.models.MLPAutoencoder` in the NTK parameterisation: N(0, 1) weights,
-every pre-activation scaled by 1/sqrt(fan_in), biases (if any) starting at zero and trained, a linear output
-layer. At infinite width each output coordinate is an independent Gaussian process with covariance (the NNGP
-kernel) ``K`` and the gradient flow follows the neural tangent kernel ``Theta`` (Jacot et al. 2018; Lee et al.
-2019), by the layer recursions
+"""The infinite-width NNGP and NTK kernels of the package's MLP (NTK parameterisation), with input derivatives:
 
     K^1 = x.x' / dim                    Theta^1 = K^1 + beta
     K^{l+1} = E[phi(u) phi(v)]          Theta^{l+1} = K^{l+1} + beta + Theta^l E[phi'(u) phi'(v)]
 
-with ``(u, v) ~ N(0, [[K^l(x, x), K^l(x, x')], [K^l(x, x'), K^l(x', x')]])`` and ``beta = 1`` with biases, else 0
-(they start at zero, so they add to the tangent kernel only). The outputs have ``K = K^{depth+1}`` and
-``Theta = Theta^{depth+1}``.
-
-Every kernel here is a function of ``(p, q, r) = (|x|^2, |x'|^2, x.x')``. A :class:`Jet` carries a kernel's
-value with its gradient (and Hessian) in ``(p, q, r)``, so input derivatives follow by the chain rule, e.g.
-``d K / dx = 2 K_p x + K_r x'``. The Gaussian expectations and their derivatives in the covariance come from
-Price's theorem (``d/dc E[f(u) g(v)] = E[f'(u) g'(v)]``, ``d/da E[f(u) g(v)] = E[f''(u) g(v)] / 2``), computed by
-Mehler's expansion where the two pre-activations' correlation is at most 0.89, by a one-dimensional trapezoidal
-rule where it is +-1 (a point with itself) and by a two-dimensional one otherwise, each rule's step following the
-largest standard deviation (about 1e-10 absolute against the closed forms of erf, tested). ReLU, whose derivatives
-are not functions, uses its arc-cosine closed forms and has kernel values only. All in float64.
+with ``(u, v)`` Gaussian with covariance ``K^l`` at ``(x, x')``, ``beta = 1`` with biases (which start at zero), else
+0, and the outputs at ``l = depth + 1``. A :class:`Jet` carries a kernel with its derivatives in
+``(|x|^2, |x'|^2, x.x')``; the expectations and their accuracy, in float64: docs/methods.md. ReLU: closed forms.
 """
 from __future__ import annotations
 
@@ -32,8 +17,6 @@ from numpy.polynomial import Polynomial as P
 from torch import Tensor
 
 from . import validate as V
-
-__all__ = ["KERNEL_ACTIVATIONS", "JACOBIAN_ACTIVATIONS", "Jet", "KernelJets", "gauss_moments", "kernel_jets", "nngp", "ntk"]
 
 KERNEL_ACTIVATIONS = ("sigmoid", "tanh", "erf", "linear", "relu")
 JACOBIAN_ACTIVATIONS = KERNEL_ACTIVATIONS[:-1]   # with input derivatives: relu's are not functions at equal points
@@ -162,10 +145,8 @@ def _moments_mehler(alpha: Tensor, beta: Tensor, sd_a: Tensor, sd_b: Tensor, rho
 def gauss_moments(activation: str, a: Tensor, b: Tensor, c: Tensor, order: int = _ORDER) -> Tensor:
     """``M[..., i, j] = E[phi^(i)(u) phi^(j)(v)]`` for ``(u, v) ~ N(0, [[a, c], [c, b]])``, ``i, j <= order``.
 
-    ``a, b, c``: tensors of one shape (P,); returns (P, order + 1, order + 1), float64; ``0 < a, b``, ``c^2 <= a b``
-    (``c^2 = a b``, equal points, is allowed), ``order <= 3``. Pairs with ``|c| / sqrt(a b) <= 0.89`` and standard
-    deviations of at least 0.05 go by Mehler's expansion, pairs at correlation +-1 by a one-dimensional trapezoidal
-    rule, the others by a two-dimensional one. ReLU: closed forms, ``order <= 1``.
+    ``a, b, c``: (P,) each, ``0 < a, b``, ``c^2 <= a b``; ``order <= 3`` (ReLU: closed forms, ``order <= 1``).
+    Returns (P, order + 1, order + 1), float64.
 
     >>> a = torch.tensor([2.0], dtype=torch.float64)
     >>> m = gauss_moments("linear", a, a, 0.5 * a, order=1)

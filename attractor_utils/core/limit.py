@@ -1,16 +1,8 @@
 """The infinite-width (NTK) limit of a trained autoencoder and its Jacobian at the training points.
 
-In the NTK regime gradient flow on the squared loss ends at the interpolating map (Jacot et al. 2018; Lee et al.
-2019; the setting of Jiang & Pehlevan 2020)
-
-    f_inf(x) = f_0(x) + Theta(x, X) Theta(X, X)^{-1} (Y - f_0(X)),
-
-one output coordinate at a time, with ``f_0`` the initial network: a Gaussian process with the NNGP kernel ``K``.
-Its Jacobian at a training point ``x_m`` is ``J_0(x_m) + sum_j c_j grad_x Theta(x_m, x_j)^T`` with
-``c = Theta(X, X)^{-1} (Y - f_0(X))``, and ``(f_0(X), J_0(X))`` are jointly Gaussian with covariances given by
-``K`` and its input derivatives (:mod:`.kernels`). Here they are drawn from that Gaussian (seeded), so the limit's
-spectra come as a distribution over initialisations; :func:`limit_jacobians` also takes a finite network's own
-``f_0(X)``, ``J_0(X)``, which gives the limit's map for that initialisation.
+The limit's map and Jacobian are in docs/methods.md. ``(f_0(X), J_0(X))`` are drawn from their Gaussian (seeded),
+so the spectra come as a distribution over initialisations; :func:`limit_jacobians` also takes a finite network's
+own ``f_0(X)``, ``J_0(X)``.
 """
 from __future__ import annotations
 
@@ -19,8 +11,6 @@ from torch import Tensor
 
 from . import validate as V
 from .kernels import KernelJets, kernel_jets
-
-__all__ = ["LimitModel", "limit_model", "limit_jacobians", "initial_values"]
 
 
 class LimitModel:

@@ -1,17 +1,9 @@
-"""The training losses, as plain autograd expressions and as one fused residual step.
+"""The training losses, per model, as autograd expressions (:func:`loss_fn`) and as one fused step (:func:`fused_loss`).
 
-Both losses are per model: for outputs ``out`` and targets ``y`` of shape (n, dim), or (K, n, dim) for an
-ensemble (``y`` may be (n, dim), shared), they return a scalar, or (K,) one loss per member.
-
-- ``"mse"``: mean over every entry, ``mean((out - y)^2)`` (``torch.nn.MSELoss``);
-- ``"half_sum"``: ``(1 / 2n) sum_i ||out_i - y_i||^2`` (Jiang & Pehlevan).
-
-:func:`loss_fn` is the autograd expression (differentiable twice; the gradient flow's curvature estimate
-needs that). :func:`fused_loss` computes the same values with the same operations, but its backward pass
-is one multiplication of the saved residual, written into the residual's own memory, instead of autograd's
-chain of expand, divide, power and multiply passes over the (K, n, dim) output, which on a CPU is
-memory-bound and dominates batched training of thin models (``make bench``). Its gradient is bit-identical
-to autograd's: both are ``fl(2 r * fl(g / N))``, the factor 2 being exact (tested in ``tests/test_losses.py``).
+``out``, ``y``: (n, dim), or (K, n, dim) for an ensemble (``y`` may be shared); a scalar, or (K,), comes back.
+``"mse"``: ``mean((out - y)^2)``; ``"half_sum"``: ``(1 / 2n) sum_i ||out_i - y_i||^2`` (Jiang & Pehlevan).
+:func:`loss_fn` is differentiable twice (the flow's curvature estimate needs it); :func:`fused_loss`'s backward is one
+in-place multiply of the saved residual (faster for thin batched models, ``make bench``), bit-identical to autograd's.
 
 >>> import torch
 >>> out, y = torch.rand(3, 4, 5, requires_grad=True), torch.rand(4, 5)
@@ -25,8 +17,6 @@ from typing import Callable
 
 import torch
 from torch import Tensor
-
-__all__ = ["LOSSES", "loss_fn", "fused_loss"]
 
 LOSSES = ("mse", "half_sum")
 

@@ -15,19 +15,6 @@ from torch import Tensor, nn
 
 from . import validate as V
 
-__all__ = [
-    "Activation",
-    "ACTIVATIONS",
-    "INITS",
-    "get_activation",
-    "MLPAutoencoder",
-    "MLPEnsemble",
-    "default_device",
-    "as_input",
-    "as_training_data",
-    "n_params",
-]
-
 
 def default_device(device: str | torch.device | None = None) -> torch.device:
     """``device`` if given, else CUDA when available, else CPU."""

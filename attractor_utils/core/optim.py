@@ -1,9 +1,5 @@
-"""Optimizers, learning-rate schedules and the one check of the training settings.
-
-:func:`check_train_settings` is the one place where :func:`attractor_utils.core.training.train`'s settings (optimizer,
-loss, schedule, rates, ``keep_best``, the flow's rules) are checked and put in canonical types; ``LRSchedule`` gives
-each ensemble member its own learning rate per step; :func:`make_optimizer` builds the torch optimizers;
-:func:`snapshot_state` / :func:`restore_state` copy the weights and optimizer state to replay a block of epochs.
+"""Optimizers (:func:`make_optimizer`), per-member learning-rate schedules (:class:`LRSchedule`), the one check of
+the training settings (:func:`check_train_settings`), and weight snapshots to replay a block of epochs.
 """
 from __future__ import annotations
 
@@ -16,9 +12,6 @@ from torch import Tensor
 from . import validate as V
 from .losses import LOSSES
 
-__all__ = ["OPTIMIZERS", "SCHEDULES", "LRSchedule", "make_optimizer", "check_train_settings", "make_schedule", "set_lr",
-           "snapshot_state", "restore_state"]
-
 OPTIMIZERS = ("gd", "gd+momentum", "gd+momentum+wd", "rmsprop", "adam", "flow")
 SCHEDULES = ("constant", "cosine", "plateau")
 
@@ -26,10 +19,9 @@ SCHEDULES = ("constant", "cosine", "plateau")
 class LRSchedule:
     """Per-member learning rates, one value per member for each optimizer step.
 
-    ``kind``: "constant"; "cosine": ``lr_min + (lr - lr_min) (1 + cos(pi e / max_epochs)) / 2`` for the
-    update of epoch ``e`` (torch's ``CosineAnnealingLR(T_max=max_epochs, eta_min=lr_min)``); "plateau":
-    torch's ``ReduceLROnPlateau(mode="min", factor, patience, threshold=plateau_threshold, threshold_mode="rel",
-    min_lr=lr_min)`` fed the loss of every epoch, kept separately for each of ``K`` members.
+    ``kind``: "constant"; "cosine": torch's ``CosineAnnealingLR(T_max=max_epochs, eta_min=lr_min)`` for the update
+    of epoch ``e``; "plateau": torch's ``ReduceLROnPlateau(mode="min", factor, patience, threshold=plateau_threshold,
+    threshold_mode="rel", min_lr=lr_min)`` fed every epoch's loss, per member.
     Use: ``lrs = sched.lrs(epoch)`` before the step of ``epoch``; ``sched.observe(losses)`` after it.
     """
 
@@ -116,13 +108,9 @@ def _fast_kwargs(optimizer: str, params: list[Tensor]) -> dict:
 
 
 def check_train_settings(o: dict) -> dict:
-    """``train``'s settings checked and in canonical types (a numpy or 0-d torch scalar as the Python number or
-    bool): the one place their rules live, for ``train``, ``train_ensemble`` and run configurations alike; an error
-    names the setting and its accepted values.
-
-    ``o``: name -> value for every keyword setting of :func:`attractor_utils.core.training.train` but ``callback``
-    (``training.train_settings`` fills in the defaults and calls this). Returns a new dict; ``lr`` stays ``None``
-    for ``optimizer="flow"`` when it is ``None``."""
+    """:func:`~.training.train`'s keyword settings ``o`` (all but ``callback``) checked and in canonical types,
+    for ``train``, ``train_ensemble`` and run configurations alike. Returns a new dict (``lr`` may stay ``None``
+    for ``optimizer="flow"``); an error names the setting and its accepted values."""
     o = dict(o)
     o["optimizer"] = V.choice("optimizer", o["optimizer"], OPTIMIZERS)
     o["loss"] = V.choice("loss", o["loss"], LOSSES)

@@ -1,9 +1,6 @@
-"""Where the numerics draw progress: one hook, read at every call, and the two calls the loops make.
+"""Where the numerics draw progress: :func:`progress_bar` and :func:`finish_progress`, through one hook.
 
-The training loop, the batched ensemble loop and the gradient flow open a bar with :func:`progress_bar` and close it
-with :func:`finish_progress`. By default a bar is tqdm's plain-text one on stderr (never a notebook widget); a
-higher layer draws its own by setting :data:`progress_hook` (``attractor_utils.runs.progress`` does, through its
-install function).
+By default a tqdm plain-text bar on stderr; a higher layer sets :data:`progress_hook` (``runs.progress`` does).
 """
 from __future__ import annotations
 
@@ -11,8 +8,6 @@ import sys
 from typing import Callable
 
 from tqdm.std import tqdm
-
-__all__ = ["progress_hook", "progress_bar", "finish_progress"]
 
 #: Where training progress is drawn: ``None`` gives a plain-text tqdm bar on stderr; ``attractor_utils.runs.progress``
 #: installs its own (one line of text updated in place, never a widget; inside a sweep, the sweep's line and status

@@ -1,12 +1,7 @@
 """The eigenvalues of largest modulus of the Jacobian, for attractors (Prop. 1) and limit cycles (Prop. 2).
 
-A verdict needs only the eigenvalues of largest modulus. :func:`spectral_radius` and :func:`top_eigenvalues`
-get them by a batched Arnoldi iteration (``method="iterative"``, what ``"auto"`` takes for MLPs from
-``m = min(d, w) >= ITERATIVE_MIN_SIZE``): products of the m x m matrices with vectors, a chain of the layers'
-own matrices applied to all points at once, instead of one O(m^3) eigendecomposition per point. A point whose
-iterative answer is not certain (see :func:`spectral_radius`) gets the full decomposition instead.
-The Jacobians themselves and all their eigenvalues (the rank shortcut, autograd) are in
-:mod:`attractor_utils.core.jacobian`, named here too; the Arnoldi iteration is in :mod:`attractor_utils.core.arnoldi`.
+By batched Arnoldi (:mod:`.arnoldi`) where it pays and is certain, full decompositions elsewhere (docs/methods.md);
+the Jacobians and all their eigenvalues are in :mod:`.jacobian`, named here too.
 """
 from __future__ import annotations
 
@@ -80,11 +75,10 @@ def _dense_top(model, x: Tensor, p: int) -> Tensor:
 class SpectralReport:
     """How :func:`spectral_radius` / :func:`top_eigenvalues` got their answer, point by point.
 
-    ``values``: the result (the radius, float64 (n,) or (K, n); or the top eigenvalues, complex128 (..., k));
-    ``route``: the route taken ("shortcut", "autograd": full decompositions; "iterative": Arnoldi with fallback);
-    ``iterative``: bool, same shape as the points: True where the Arnoldi answer was kept, False where the full
-    decomposition gave it; ``krylov_dim``: int64, the Krylov dimension at acceptance (0 where full);
-    ``fallback``: counts of points given to the full route, by reason ("not certain", "near a threshold").
+    ``values``: the result (radii (n,) or (K, n), or top eigenvalues (..., k)); ``route``: "shortcut", "autograd"
+    (full) or "iterative" (Arnoldi with fallback); ``iterative``: bool per point, True where the Arnoldi answer was
+    kept; ``krylov_dim``: int64, the Krylov dimension at acceptance (0 where full); ``fallback``: counts of points
+    given to the full route, by reason.
     """
 
     values: Tensor
@@ -191,12 +185,9 @@ def _squeezed(rep: SpectralReport) -> SpectralReport:
 def top_eigenvalues(model: Model, x: Tensor, k: int = 1, method: str = "auto", *, seed: int = 0,
                     return_report: bool = False) -> Tensor | SpectralReport:
     """The ``k`` eigenvalues of largest modulus of ``J_f(x_i)`` at each row of ``x``: complex128 (n, k), or
-    (K, n, k) for an ensemble, sorted like :func:`jacobian_eigenvalues` (whose first ``k`` columns they are, to
-    about 1e-10 relative; eigenvalues whose moduli agree to ~1e-12, e.g. ``+-lambda``, may come in either order,
-    and a ``k`` that splits such a group may end on either member).
-
-    ``method`` and the rule that decides when the iterative answer is kept: see :func:`spectral_radius` (here no
-    threshold applies). ``return_report``: a :class:`SpectralReport` instead (``.values`` holds the eigenvalues).
+    (K, n, k), the first ``k`` columns of :func:`jacobian_eigenvalues` to about 1e-10 relative (moduli that agree
+    to ~1e-12, e.g. ``+-lambda``, may come in either order). ``method``: see :func:`spectral_radius` (no threshold
+    here). ``return_report``: a :class:`SpectralReport` instead.
     """
     rep = _top(model, x, k, method, seed, (), 0.0, ARNOLDI_RTOL, ARNOLDI_GAP)
     return rep if V.flag("return_report", return_report) else rep.values
@@ -207,52 +198,35 @@ def spectral_radius(model: Model, x: Tensor, method: str = "auto", *, exact_near
                     return_report: bool = False) -> Tensor | SpectralReport:
     """Largest eigenvalue modulus of the Jacobian at each row of ``x``: float64 (n,) or (K, n).
 
-    ``method``:
+    ``method``: ``"shortcut"`` (MLPs) / ``"autograd"`` (any map): full decomposition per point, O(m^3);
+    ``"iterative"``: batched Arnoldi (float64) on the same matrices from seeded random start vectors (``seed``), by
+    products only (an MLP's chain of layer matrices, else forward-mode Jacobian-vector products), the points not
+    certain by the full decomposition; ``"dense"``: the full decomposition that fits the model; ``"auto"``
+    (default): ``"iterative"`` for MLPs from ``m = min(dim, width) >= ITERATIVE_MIN_SIZE`` (``make bench``),
+    ``"shortcut"`` below, ``"autograd"`` for other maps.
 
-    - ``"shortcut"`` (MLPs) / ``"autograd"`` (any map): all eigenvalues of each point's matrix by a full
-      decomposition (:func:`jacobian_eigenvalues`), O(m^3) per point;
-    - ``"iterative"``: batched Arnoldi iteration (float64) on the same matrices, all points at once, from seeded
-      random start vectors (``seed``; the same seed gives the same numbers), using only products with them: for an
-      MLP the rank-shortcut matrix applied as a chain of its layers' matrices, for any other map Jacobian-vector
-      products by forward-mode autodiff; the points whose answer is not certain get the full decomposition;
-    - ``"dense"``: the full decomposition by the route that fits the model ("shortcut" for MLPs);
-    - ``"auto"`` (default): ``"iterative"`` for MLPs from ``m = min(dim, width) >= ITERATIVE_MIN_SIZE`` (where it
-      was measured to be faster, ``make bench``), ``"shortcut"`` below, ``"autograd"`` for other maps.
+    When the iterative answer is kept. With Ritz values ``theta_j`` of ``H_k = Q_k^T M Q_k`` and residuals
+    ``r_j = |h_{k+1,k} e_k^T y_j|`` (plus the rounding ``k eps max_j ||M q_j||``), at Krylov dimensions 20, 26,
+    34, ... up to ``max(64, m / 4)``, a point's ``|theta_1|`` is kept when
 
-    When the iterative answer is kept. Arnoldi iteration builds an orthonormal basis ``Q_k`` of the Krylov space of
-    ``M`` and a start vector and the k x k Hessenberg matrix ``H_k = Q_k^T M Q_k``; its eigenvalues (Ritz values)
-    ``theta_j`` approximate eigenvalues of ``M``, with the residual ``r_j = |h_{k+1,k} e_k^T y_j|`` (plus the
-    rounding ``k eps max_j ||M q_j||``) of the Ritz pair ``(theta_j, Q_k y_j)``. At Krylov dimensions 20, 26, 34,
-    ... up to ``max(64, m / 4)``, a point's answer ``|theta_1|`` is kept when
+    1. ``r_1 <= ARNOLDI_RTOL |theta_1|`` (1e-10): ``theta_1`` is an exact eigenvalue of some ``M + E`` with
+       ``||E|| <= 1e-10 |theta_1|``;
+    2. every Ritz value that might still reach the top (``|theta_j| + r_j >= (1 - ARNOLDI_GAP) |theta_1|``, 5 %)
+       has converged in the same sense, so a near-tie with an unresolved direction is never decided early;
+    3. ``|theta_1|`` lies farther than ``exact_margin`` from every value in ``exact_near`` (where verdicts flip).
 
-    1. the top Ritz value has ``r_1 <= ARNOLDI_RTOL |theta_1|`` (1e-10): ``theta_1`` is then an exact eigenvalue of
-       some ``M + E`` with ``||E|| <= 1e-10 |theta_1|``; and
-    2. every Ritz value that might still reach the top (``|theta_j| + r_j >= (1 - ARNOLDI_GAP) |theta_1|``) has
-       converged in the same sense: no unconverged Ritz value lies within a relative ``ARNOLDI_GAP`` (5 %) of the
-       top modulus, so a near-tie between the top and a direction not yet resolved is never decided early (ties
-       among converged values, such as a complex pair or ``+-lambda``, share the modulus and are fine);
-    3. and ``|theta_1|`` lies farther than ``exact_margin`` from every value in ``exact_near`` (the values at which
-       the caller's verdicts flip).
+    Otherwise the point gets the full decomposition.
 
-    Otherwise (not certain after the budget, or near a threshold) the point gets the full decomposition.
+    What "certain" means for a non-normal ``M``: the accepted value is an eigenvalue of a nearby matrix, off by up
+    to its condition number times the residual. At least 1e-3 lies between an accepted radius and a verdict's flip,
+    so a verdict could differ only for a condition number above 1e7, where the full decomposition keeps no more than
+    8 or 9 digits either (784-d ReLU nets of width 512: 3 to 7, in a probe). No Krylov method can certify the
+    absence of an eigenvalue the start vector misses: a random start vector has a nonzero component along every
+    eigenvector with probability one; this rests on that randomness, not on a bound.
 
-    What "certain" means for a non-normal ``M``: a Ritz value with a small residual is an eigenvalue of a nearby
-    matrix; its distance to the eigenvalue of ``M`` is up to that eigenvalue's condition number times the residual.
-    Between an accepted radius and the nearest value at which a verdict flips lie at least 1e-3 (the default margin
-    covers 1 +- 1e-3 with 1e-3 to spare), so a verdict could differ only for a condition number above
-    1e-3 / 1e-10 = 1e7, where the full decomposition itself keeps no more than 8 or 9 digits (trained and initial
-    784-d ReLU nets of width 512 had condition numbers of 3 to 7 at their top eigenvalue, in a probe). Unconverged Ritz values, which
-    for a non-normal matrix may lie outside the spectrum (in its field of values), only force more iterations or the
-    fallback (rule 2). What no Krylov method can certify is the absence of an eigenvalue whose eigenvector the start
-    vector misses: a random start vector has a nonzero component along every eigenvector with probability one (of
-    order ``1 / sqrt(m)`` typically), and the Krylov space then resolves the dominant ones first; this rests on that
-    randomness, not on a bound. A Krylov space that becomes invariant (breakdown, e.g. a rank-deficient Jacobian)
-    gives exact eigenvalues.
-
-    ``exact_near`` / ``exact_margin``: by default 1 and 2e-3, which covers the threshold 1 and the borderline band
-    ``1 +- BORDERLINE_RADIUS`` of :func:`attractor_utils.classify_attractors` with 1e-3 to spare;
-    ``classify_attractors`` passes its own thresholds. ``return_report``: a :class:`SpectralReport` instead
-    (``.values`` the radii, which points were iterative, Krylov dimensions, fallback counts).
+    ``exact_near`` / ``exact_margin``: default 1 and 2e-3 (the threshold 1 and the band ``1 +- BORDERLINE_RADIUS``
+    of :func:`attractor_utils.classify_attractors`, with 1e-3 to spare). ``return_report``: a
+    :class:`SpectralReport` instead.
 
     >>> import torch
     >>> A = torch.tensor([[0.5, 2.0], [0.0, -0.8]], dtype=torch.float64)  # linear: the Jacobian is A everywhere

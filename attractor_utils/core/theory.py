@@ -1,12 +1,9 @@
 """Closed forms for one training example with rank-1 initialisation (PNAS Theorems 1-2, App. B-C).
 
-Setting: ``f(z) = W_out phi(W_L ... phi(W_in z))`` without biases, standard parameterisation,
-``W_in = a 1 x^T`` (k x d), ``W_l = c_l 1 1^T`` (k x k), ``W_out = x b 1^T`` (d x k), trained by
-gradient descent on ``(1/2)||f(x) - x||^2``. Invariants 1-4: the weights keep this form. With
-``r = ||x||^2`` the pre-activations are scalars ``z_1 = a r``, ``z_l = c_l k phi(z_{l-1})`` and the
-network reduces to ``f(x) = x b k phi(z_L)``. At a fixed point the Jacobian ``J(x)`` is rank 1 with
-eigenvector ``x`` and eigenvalue ``prod_l eps(z_l)``, with ``eps(z) = z phi'(z) / phi(z)`` the
-elasticity of ``phi`` (Theorem 2 for one layer, Corollary 2 for depth).
+Bias-free, standard parameterisation, ``W_in = a 1 x^T`` (k x d), ``W_l = c_l 1 1^T`` (k x k), ``W_out = x b 1^T``
+(d x k), gradient descent on ``(1/2)||f(x) - x||^2``: the weights keep this form; with ``r = ||x||^2``, ``z_1 = a r``,
+``z_l = c_l k phi(z_{l-1})`` and ``f(x) = x b k phi(z_L)``. At a fixed point ``J(x)`` is rank 1 (eigenvector ``x``),
+eigenvalue ``prod_l eps(z_l)`` with ``eps(z) = z phi'(z) / phi(z)`` (Theorem 2; Corollary 2 for depth).
 """
 from __future__ import annotations
 
@@ -18,9 +15,6 @@ from scipy import integrate, optimize
 from torch import Tensor
 
 from .models import Activation, MLPAutoencoder, get_activation
-
-__all__ = ["elasticity", "rank1_init", "rank1_scalars", "rank1_top_eigenvalue", "theorem1_solution",
-           "invariant_residuals"]
 
 
 def _phi(act, z: float) -> tuple[float, float]:
@@ -77,12 +71,9 @@ def rank1_top_eigenvalue(act, x: Tensor, a: float, b: float | None = None, c: li
 
 
 def theorem1_solution(act, r: float, k: int, a0: float, b0: float) -> dict:
-    """Gradient-flow limit of the one-hidden-layer rank-1 problem (Theorem 1) and its eigenvalue
-    (Theorem 2), for ``||x||^2 = r``, width ``k``, initial ``a0, b0``.
-
-    The flow ``a' = s r b phi'(a r)``, ``b' = s phi(a r)`` (``s = 1 - k b phi(a r)``) conserves
-    ``b^2 - 2 int_{a0}^{a} phi(r t) / (r phi'(r t)) dt``; the limit is where that curve meets the
-    interpolation condition ``k b phi(a r) = 1``. Returns ``{"a", "b", "lambda"}``.
+    """Gradient-flow limit of the one-hidden-layer rank-1 problem (Theorem 1) and its eigenvalue (Theorem 2), for
+    ``||x||^2 = r``, width ``k``, initial ``a0, b0``: where the flow's conserved quantity
+    ``b^2 - 2 int_{a0}^{a} phi(r t) / (r phi'(r t)) dt`` meets ``k b phi(a r) = 1``. Returns ``{"a", "b", "lambda"}``.
     """
     act = get_activation(act)
 

@@ -1,16 +1,7 @@
-"""Full-batch training of autoencoders (``Y=None``) and sequence encoders (``Y`` given).
-
-``train`` handles one model; ``train_ensemble`` trains the ``K`` members of an :class:`MLPEnsemble`
-as one batched computation, each member exactly as if alone: elementwise optimizers keep separate
-state per member, each member stops at its own loss threshold (and then never changes again), and
-each has its own divergence flag, learning-rate schedule state and best weights.
-
-Memorization protocol (PNAS: "until the MSE dropped below" a threshold): a run stops at the first
-epoch whose loss is below ``loss_threshold``. A learning-rate ``schedule`` ("cosine" decay to
-``lr_min`` over ``max_epochs``, or "plateau": multiply by ``plateau_factor`` after ``plateau_patience``
-epochs without a new best loss) lets full-batch Adam keep descending instead of oscillating, and
-``keep_best=True`` ends every run on the weights of the lowest loss seen, never on a final spike; the
-stored ``final_loss`` is then the loss of the weights kept.
+"""Full-batch training of autoencoders (``Y=None``) and sequence encoders (``Y`` given): :func:`train` for one model,
+:func:`train_ensemble` for the ``K`` members of an :class:`MLPEnsemble` at once, each exactly as if alone.
+The memorization protocol (stop at the first epoch under ``loss_threshold``, schedules, ``keep_best``):
+docs/methods.md.
 """
 from __future__ import annotations
 
@@ -30,8 +21,6 @@ from .losses import fused_loss, loss_fn
 from .models import MLPEnsemble, as_training_data
 from .optim import check_train_settings, make_optimizer, make_schedule, restore_state, set_lr, snapshot_state
 from .progress import finish_progress, progress_bar
-
-__all__ = ["TrainResult", "TrainingDiverged", "train", "train_ensemble", "train_settings"]
 
 
 class TrainingDiverged(RuntimeError):
@@ -103,16 +92,11 @@ def train(
 ) -> TrainResult:
     """Full-batch training until ``loss < loss_threshold`` (the first such epoch) or ``max_epochs`` steps.
 
-    ``X``: (n, dim); ``Y=None`` autoencodes, else maps ``X[i] -> Y[i]`` (sequence encoding).
-    ``loss``: "mse" (mean over all entries) or "half_sum" ((1/2n) sum ||f(x)-y||^2).
-    ``schedule``: "constant", "cosine" (to ``lr_min`` at ``max_epochs``) or "plateau" (see :class:`LRSchedule`).
-    ``keep_best``: end on the weights with the lowest loss seen (``final_loss`` is their loss; the last
-    loss is in ``extra["last_loss"]``). ``callback(epoch, loss, model)`` sees every epoch's loss and the
-    weights it belongs to, before their update. ``on_diverge``: "warn" (flag and stop), "raise"
-    (:class:`TrainingDiverged`).
-    ``optimizer="flow"``: gradient flow with error control (:mod:`attractor_utils.core.flow`); ``lr`` is not
-    used (the steps follow from ``flow_tol``), ``max_epochs`` bounds the gradient evaluations, and the
-    result's ``extra`` holds the steps taken (``lr``: their median) and the integrator's counts.
+    ``X``: (n, dim); ``Y=None`` autoencodes, else maps ``X[i] -> Y[i]``. ``loss``: "mse" or "half_sum".
+    ``schedule``: "constant", "cosine" or "plateau" (:class:`LRSchedule`). ``keep_best``: end on the weights of the
+    lowest loss (``final_loss``; the last loss is ``extra["last_loss"]``). ``callback(epoch, loss, model)``: every
+    epoch, before the update. ``on_diverge``: "warn" (flag and stop) or "raise" (:class:`TrainingDiverged`).
+    ``optimizer="flow"``: :mod:`.flow` (``lr`` unused; ``max_epochs`` bounds the gradient evaluations).
     """
     o = check_train_settings(dict(optimizer=optimizer, lr=lr, loss=loss, loss_threshold=loss_threshold,
                              max_epochs=max_epochs, momentum=momentum, weight_decay=weight_decay, schedule=schedule,
@@ -208,25 +192,15 @@ def train_ensemble(
     callback: Callable[[int, np.ndarray, nn.Module], None] | None = None,
     **settings,
 ) -> list[TrainResult]:
-    """Train every member of ``ens`` as if alone, in one batched computation.
+    """Train every member of ``ens`` as if alone, in one batched computation; one :class:`TrainResult` per member.
 
-    ``settings``: the keyword arguments of :func:`train` (optimizer, lr, loss, loss_threshold, max_epochs, ...,
-    check_every), with its defaults; an unknown name is refused, naming the accepted ones.
-
-    ``X``: (n, dim) shared by all members, or (K, n, dim) one data set per member. Returns one
-    :class:`TrainResult` per member. A member that reaches its threshold, or diverges, is frozen
-    (its parameters are restored after each optimizer step), so it ends exactly where a lone run stops.
-    Schedules and ``keep_best`` act per member (see :func:`train`): members on different learning rates
-    (a "plateau" schedule) take one optimizer step at the largest rate, and each member's update is then
-    rescaled by its own rate over that one, which is exact for these optimizers, whose update is linear in
-    the learning rate. ``callback(epoch, losses (K,), ens)`` sees each epoch's losses (NaN for frozen members).
-    ``on_diverge``: "warn" (flag the member, freeze it, go on) or "raise" (:class:`TrainingDiverged` as soon as
-    any member's loss is not finite).
-    ``check_every``: epochs between reads of the losses from the device (default 1 on a CPU, 25 on a GPU, where
-    each read is a synchronization). In between, the losses stay on the device and training runs on; when a
-    block shows that a member stopped inside it, the block is replayed from a copy of its start, reading every
-    epoch, so every member's stop epoch, history and weights are exactly those of ``check_every=1``. Used only
-    without ``callback``, ``keep_best`` and the "plateau" schedule, which need each epoch's loss on the host.
+    ``settings``: :func:`train`'s keyword arguments (an unknown name is refused). ``X``: (n, dim) shared, or
+    (K, n, dim). A member that reaches its threshold or diverges is frozen. Schedules and ``keep_best`` act per
+    member; members on different rates step at the largest and rescale (exact: these updates are linear in the rate).
+    ``callback(epoch, losses (K,), ens)``: NaN for frozen members. ``on_diverge``: "warn" (flag, freeze, go on) or
+    "raise" (:class:`TrainingDiverged`). ``check_every``: epochs between reads of the losses (default 1 on a CPU, 25
+    on a GPU); a block in which a member stopped is replayed epoch by epoch, so results equal ``check_every=1``.
+    Not used with ``callback``, ``keep_best`` or "plateau".
     """
     if not isinstance(ens, MLPEnsemble):
         raise TypeError("train_ensemble needs an MLPEnsemble")

@@ -1,11 +1,6 @@
-"""Checks at the door, shared by every entry point (configurations, models, training, data, iteration, notebook
-parameters): each function validates one input, names the parameter and the accepted values in its error, and
-returns the value in its canonical Python type, so that a value given as a Python, numpy or 0-d torch scalar (or a
-0-d numpy array) gives the same answer everywhere.
-
-``integer`` and ``real`` refuse ``bool`` (``True`` is not a width); ``real`` refuses NaN and infinities
-unless ``finite=False``; ``flag`` takes only booleans (not 1 or "yes"); ``seed`` is an integer torch can seed
-with; ``points`` turns arrays into a tensor and refuses empty or non-finite data.
+"""Checks at the door, shared by every entry point: each function validates one input, names the parameter and the
+accepted values in its error, and returns the value in its canonical Python type (a numpy or 0-d torch scalar gives
+the same answer as the Python one).
 """
 from __future__ import annotations
 
@@ -15,8 +10,6 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 from torch import Tensor
-
-__all__ = ["scalar", "integer", "real", "choice", "flag", "seed", "points"]
 
 SEED_MAX = 2**64 - 1  # the largest seed torch.Generator.manual_seed takes
 

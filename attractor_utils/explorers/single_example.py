@@ -22,17 +22,12 @@ from .widgets import CSS_DPI, Explorer, dropdown, on_grid, remember, slider
 class SingleExampleExplorer(Explorer):
     """One training example (notebooks 01 and 13), explored: the Jacobian spectrum at the example after training.
 
-    ``setting``: ``"rank-1"`` (PNAS Theorems 1-2 / App. C, notebook 13: one-hidden-layer or deeper bias-free network
-    in the standard parameterisation, rank-1 initialisation a0 = 0.5, b0 = 0.1, c0 = 1/width, gradient descent in
-    float64 to loss 1e-20; x in R^20 of norm ``radius``), compared with the closed form (Theorem 1-2's gradient-flow
-    eigenvalue at depth 1; Corollary 2's product of elasticities at the trained scalars at any depth), or ``"ntk"``
-    (Jiang & Pehlevan, notebook 01: NTK parameterisation, random N(0, 1) initialisation, gradient flow to loss 1e-7,
-    x in R^32), compared with the spectrum at initialisation (that setting has no closed form; the paper's claim is
-    that the two stay close). ``result`` holds the trained and reference moduli and the top eigenvalues.
-
-    Every control gives another network; one met before comes back without training (rank-1 runs from the
-    ``explorers`` cache, NTK runs from the run cache). The radius slider is logarithmic (0.25 to 2 for rank-1, to 30
-    for NTK); a radius moves to the slider's nearest position, as its readout prints it (10 becomes 10.4).
+    ``setting``: ``"rank-1"`` (notebook 13: bias-free, standard parameterisation, rank-1 initialisation a0 = 0.5,
+    b0 = 0.1, c0 = 1/width, gradient descent in float64 to loss 1e-20, x in R^20) against the closed form (Theorems
+    1-2 at depth 1; Corollary 2 at any depth), or ``"ntk"`` (notebook 01: NTK parameterisation, gradient flow to loss
+    1e-7, x in R^32) against the spectrum at initialisation. ``result``: the trained and reference moduli and the
+    top eigenvalues. Every control gives another network (rank-1 runs cached in ``explorers``, NTK runs in the run
+    cache). The radius slider is logarithmic (0.25 to 2 for rank-1, to 30 for NTK) and snaps (10 becomes 10.4).
     """
 
     SETTINGS = ("rank-1", "ntk")

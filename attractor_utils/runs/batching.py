@@ -7,8 +7,6 @@ from typing import Sequence
 from ..core.models import default_device, n_params
 from .config import group_key
 
-__all__ = ["CPU_FULL_FLOPS", "CPU_FULL_ROWS", "CPU_BATCH_BYTES", "epoch_flops", "batch_size", "chunk_batches"]
-
 # On a CPU (calibrated by `make bench`, see bench/README.md): a model whose epoch is large enough already runs its
 # GEMMs near the machine's rate, and stacking such models only adds memory traffic (the thesis shapes at width
 # 128 trained 0.9-1.0x as fast per member in ensembles as one at a time); thinner models gain from batching as
@@ -27,11 +25,10 @@ def epoch_flops(c: dict) -> float:
 def batch_size(c: dict, device=None, max_batch: int = 16, max_batch_params: float = 4e7) -> int:
     """How many runs of configuration ``c``'s shape :func:`attractor_utils.sweep` trains as one ensemble on ``device``.
 
-    At most ``max_batch`` and ``max_batch_params`` parameters in all. On a CPU, one at a time when one epoch
-    needs at least :data:`CPU_FULL_FLOPS` on at least :data:`CPU_FULL_ROWS` points, else the largest power of two
-    whose widest activation fits :data:`CPU_BATCH_BYTES`. The rule depends on the shape and the device type only, never on a timing, so a
-    run's numbers do not depend on how busy the machine was (an ensemble member and a lone run agree to float32
-    rounding, not bit for bit).
+    At most ``max_batch`` runs and ``max_batch_params`` parameters. On a CPU, one at a time when an epoch needs at
+    least :data:`CPU_FULL_FLOPS` on at least :data:`CPU_FULL_ROWS` points, else the largest power of two whose widest
+    activation fits :data:`CPU_BATCH_BYTES`. Shape and device type only, never a timing; an ensemble member and a
+    lone run agree to float32 rounding, not bit for bit.
 
     >>> batch_size({"dim": 3072, "width": 64, "depth": 6, "n": 100}, "cpu")
     8

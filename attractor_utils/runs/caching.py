@@ -1,17 +1,9 @@
 """A content-addressed on-disk cache of trained models and results, with atomic writes.
 
-An entry lives in ``<root>/<key[:2]>/<key>/`` where ``key`` is the SHA-256 of the canonical JSON of
-the full configuration. It holds ``config.json``, optionally ``model.pt`` (a state dict), and
-``result.json``, written *last*: an entry exists only once ``result.json`` does, and every file is
-written to a temporary name and renamed into place, so a killed run never leaves a half-written
-entry that could be read.
-
-Integrity: ``manifest.json``, written after ``result.json``, holds the SHA-256 of every other file of
-the entry; it is checked on every read (once per process while the files stay unchanged). An entry that
-fails the check (a flipped bit, a truncated or emptied file, a missing ``model.pt``) is reported with
-its path, moved aside to ``<root>/_corrupt/``, and treated as absent, so the run is trained again.
-Entries written before manifests existed are checked structurally (``result.json`` a non-empty JSON
-object, ``model.pt`` loadable) and given a manifest on first read.
+An entry ``<root>/<key[:2]>/<key>/`` (``key``: SHA-256 of the configuration's canonical JSON) holds ``config.json``,
+maybe ``model.pt`` (a state dict), ``result.json`` (written last: the entry exists once it does) and
+``manifest.json`` (every other file's SHA-256, checked on every read). A damaged entry is named, moved to
+``<root>/_corrupt/`` and treated as absent; an entry from before manifests is checked structurally and given one.
 """
 from __future__ import annotations
 
@@ -30,8 +22,6 @@ import torch
 
 from ..core import validate as V
 from ..files import atomic_write_bytes, atomic_write_text, repo_root
-
-__all__ = ["config_key", "Cache", "CorruptEntryWarning", "default_cache"]
 
 CACHE_FORMAT = 1  # bump to invalidate every entry when the meaning of a stored result changes
 

@@ -1,11 +1,8 @@
 """Training on a Dask cluster (``distributed``): the scheduler named by ``$ATTRACTOR_CLUSTER``, or a local one.
 
-``ATTRACTOR_CLUSTER`` (``make figures CLUSTER=...`` sets it for every notebook) is a scheduler address
-(``tcp://host:8786``, ``host:8786``, ``tls://...``) or ``local:N`` (a local cluster of N worker processes, started
-once per process). When it is set, :func:`attractor_utils.train_runs` and :func:`attractor_utils.given_data.train_on`
-send their training runs to that cluster (``sweep(backend="dask")``); the run cache must be on a path every
-worker sees (``$ATTRACTOR_CACHE`` on a shared filesystem), which :func:`connect` checks. A scheduler that does
-not answer within :data:`CONNECT_TIMEOUT` seconds is an error naming the address.
+``ATTRACTOR_CLUSTER`` is a scheduler address (``tcp://host:8786``, ``host:8786``, ``tls://...``) or ``local:N`` (N
+local worker processes, started once per process); :func:`connect` checks that every worker sees the run cache and
+waits at most :data:`CONNECT_TIMEOUT` seconds. How to use it: docs/cluster.md.
 """
 from __future__ import annotations
 
@@ -13,9 +10,6 @@ import os
 import re
 import uuid
 from pathlib import Path
-
-__all__ = ["CLUSTER_ENV", "THREADS_ENV", "CONNECT_TIMEOUT", "cluster_setting", "parse_cluster", "connect",
-           "local_cluster", "check_cache_visible", "worker_threads"]
 
 CLUSTER_ENV = "ATTRACTOR_CLUSTER"
 THREADS_ENV = "ATTRACTOR_WORKER_THREADS"

@@ -1,9 +1,6 @@
-"""Run configurations: the presets of a notebook's settings, a run's complete configuration (:func:`make_config`,
-the cache key's content), the sigmoid experiments' recipe (:func:`sphere_config`), and the network a configuration
-builds.
-
-A *run* is a flat dict of JSON literals: the data, the network, the training recipe and the seeds. Its SHA-256 is
-the cache key (:mod:`attractor_utils.runs.caching`), so re-running a notebook reuses every finished run.
+"""Run configurations: the presets, a run's complete configuration (:func:`make_config`: a flat dict of JSON
+literals whose SHA-256 is the cache key), the sigmoid experiments' recipe (:func:`sphere_config`), and the network a
+configuration builds.
 """
 from __future__ import annotations
 
@@ -17,9 +14,6 @@ from ..core.flow import FLOW_TOL
 from ..core.models import ACTIVATIONS, INITS, PARAMETERIZATIONS, MLPAutoencoder, default_device
 from ..core.training import train_settings
 from ..data.registry import DATA_DIM, DATA_KINDS, POINT_KINDS
-
-__all__ = ["PRESETS", "resolve_preset", "TASKS", "DEFAULTS", "make_config", "MODEL_KEYS", "TRAIN_KEYS", "train_kwargs",
-           "step_settings", "sphere_config", "build_model", "group_key"]
 
 PRESETS = ("smoke", "default", "paper")
 
@@ -130,12 +124,11 @@ def sphere_config(*, n: int, dim: int, radius: float, seed: int, width: int, dep
                   activation: str = "sigmoid", bias: bool = False, dtype: str = "float32", loss_threshold: float,
                   max_epochs: int, optimizer: str = "flow", lr: float | None = None,
                   flow_tol: float = FLOW_TOL, data: str = "sphere") -> dict:
-    """The recipe of the sigmoid experiments (notebooks 01-05, 10): ``n`` points of norm ``radius`` in R^dim, uniform
-    on the sphere (``data="sphere"``) or from the positive orthant (``data="orthant"``, the talk's code), data seed =
-    ``seed`` (also the initialisation seed), an MLP of ``depth`` hidden layers of ``width`` in
-    the NTK parameterisation, the half-sum loss ``(1/2n) sum ||f(x) - x||^2``, trained by gradient flow
-    (``optimizer="flow"``, steps from ``flow_tol``) or a fixed-step optimizer at ``lr``, until
-    ``loss < loss_threshold`` or ``max_epochs`` (gradient evaluations for the flow).
+    """The recipe of the sigmoid experiments (notebooks 01-05, 10): ``n`` points of norm ``radius`` in R^dim, on the
+    sphere (``data="sphere"``) or from the positive orthant (``data="orthant"``), ``seed`` for data and
+    initialisation, an NTK-parameterised MLP (``depth`` hidden layers of ``width``), the half-sum loss, trained by
+    gradient flow (``optimizer="flow"``) or a fixed-step optimizer at ``lr`` until ``loss < loss_threshold`` or
+    ``max_epochs`` (gradient evaluations for the flow).
 
     >>> c = sphere_config(n=5, dim=32, radius=10, seed=1, width=1000, loss_threshold=1e-7, max_epochs=500)
     >>> (c["data"], c["radius"], c["parameterization"], c["loss"], c["optimizer"], c["data_seed"])

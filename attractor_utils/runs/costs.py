@@ -1,16 +1,7 @@
 """What runs cost on this machine: the cost model and its calibration (``make plan``, the time left on a sweep's
-line).
-
-**Cost of a run** = the work it does (:func:`attractor_utils.runs.plan.expected_work`: epochs; gradient evaluations
-for ``optimizer="flow"``) x the seconds one epoch of its shape takes here (:class:`CostModel`), plus a per-batch
-overhead; runs trained as one ensemble cost one batch.
-
-**Cost model.** One epoch's seconds = a fitted non-negative combination of what it does: a constant, its layers,
-its matmul FLOPs, the parameters it moves (optimizer, weights read by thin GEMMs: a GEMM over few rows runs at
-memory speed, far below the FLOP rate), the activations it touches and, with ``keep_best``, the parameters it
-copies; one fit per optimizer family (gradient descent, Adam-like, the flow per gradient evaluation), measured on
-this machine by :func:`calibrate` (about a minute: shapes spanning the presets, ensembles as
-:func:`attractor_utils.runs.batching.batch_size` chunks them) and stored per machine (:func:`calibration_path`).
+line). A run costs its work (:func:`~.plan.expected_work`) x the seconds one epoch of its shape takes here
+(:class:`CostModel`, fitted per optimizer family by :func:`calibrate`, stored per machine by
+:func:`calibration_path`), plus a per-batch overhead; an ensemble costs one batch. See docs/plan.md.
 """
 from __future__ import annotations
 
@@ -37,9 +28,6 @@ from .caching import Cache
 from .config import build_model, make_config, train_kwargs
 from .plan import expected_work
 from .run import train_batch
-
-__all__ = ["CALIBRATION_ENV", "FAMILIES", "FEATURES", "CostModel", "machine", "calibration_path", "calibrate",
-           "batch_seconds", "sweep_plan", "CALIBRATION_SHAPES"]
 
 CALIBRATION_ENV = "ATTRACTOR_CALIBRATION"
 #: optimizer -> the family whose per-epoch fit it uses (its own factor, measured by :func:`calibrate`, on top)

@@ -1,11 +1,7 @@
-"""Cached training on a data set given explicitly (arrays), for experiments whose data is not one of
-:data:`attractor_utils.data.DATA_KINDS`: hand-placed 2D points, 2D cycles, MNIST digits in a chosen label order.
-
-:func:`train_on` mirrors :func:`attractor_utils.train_runs`: one trained :class:`attractor_utils.runs.run.Run` per
-seed, stored in the run cache under the SHA-256 of the data (and targets) plus the network and training settings, so
-re-running a notebook reuses finished runs. Seeds that share data train as one batched ensemble, in chunks of
-:func:`attractor_utils.runs.batching.batch_size` (each as if alone, see :func:`training.train_ensemble`), by the
-package's one training path (:func:`attractor_utils.runs.run.train_batch` with the data given).
+"""Cached training on data given as arrays, for data that is not one of :data:`attractor_utils.data.DATA_KINDS`
+(hand-placed 2D points, 2D cycles, MNIST digits in a chosen label order): :func:`train_on` mirrors
+:func:`attractor_utils.train_runs`, keyed by the SHA-256 of the data (and targets) with the settings; seeds sharing
+data train as one ensemble, through the one training path (:func:`~.run.train_batch`).
 """
 from __future__ import annotations
 
@@ -23,8 +19,6 @@ from .caching import Cache, default_cache
 from .config import DEFAULTS, MODEL_KEYS, TRAIN_KEYS
 from .run import Run, load_run, train_batch
 from .sweep import run_batches
-
-__all__ = ["data_digest", "explicit_config", "train_on"]
 
 _NET_KEYS = tuple(k for k in MODEL_KEYS if k != "dim")  # dim comes from the data
 _ALLOWED = set(_NET_KEYS) | set(TRAIN_KEYS) | {"dtype"}

@@ -1,29 +1,7 @@
-"""Plan mode: which runs a notebook trains, recorded instead of trained (``make plan``).
-
-With ``$ATTRACTOR_PLAN`` naming a file (``tools/plan.py`` sets it for each notebook it plans), the training entry
-points train nothing: :func:`attractor_utils.sweep` / :func:`attractor_utils.train_runs`,
-:func:`attractor_utils.given_data.train_on` and :func:`attractor_utils.theory_runs.train_rank1` (the one path that
-trains outside the run cache, through :class:`attractor_utils.runs.run.DirectRun`) append each call to that file (one
-JSON line: the configurations, and whether the cache holds each) and return *stand-in* runs: a cached run as it is,
-any other one untrained (:class:`attractor_utils.runs.run.PlannedRun`), with a result that says it converged at its
-expected epochs. A notebook's later cells, which may build further runs from earlier results (the step-size study's
-gradient-descent budgets, notebook 10's halving check), keep going, so every call is seen; training done any other
-way (``au.train`` called directly in a notebook) is not.
-
-**The work of a run** (epochs; gradient evaluations for ``optimizer="flow"``): of a cached run, what it did (its
-result); of a run not trained yet, its epoch budget at most, and as an expected value the median over finished runs of
-the same recipe (the same configuration but for seeds and budget): a run that converged at E epochs counts min(E,
-budget), one that did not, the budget (:func:`expected_work`). With no similar run in the cache, expected = budget.
-What it costs in seconds: :mod:`attractor_utils.runs.costs`.
-
-**Probes** (``$ATTRACTOR_PLAN_PROBE`` = ``"P"`` or ``"P,T"`` seconds, ``make plan PROBE=...``): a recipe with no
-finished run in the cache is measured instead of counted at its budget. The first run of the recipe is trained for
-real, for at most P seconds (and no more than T seconds of probes in the whole pass, default 10 P): a probe that
-ends (converged or at its budget) is stored in the run cache like any run, so the real run reuses it; one stopped at
-its time limit leaves a projection, its loss curve extrapolated to the threshold (:func:`extrapolate_work`; each
-run of the recipe is counted at the smaller of that and its own budget), and nothing in the cache. Each probe is one line of the plan file (``"kind": "probe"``); the rest of the pass sees the
-probe's work as its recipe's expected work. Runs trained outside the run cache (:class:`DirectRun`) are probed the
-same way, their work kept in their cost file.
+"""Plan mode (``make plan``): with ``$ATTRACTOR_PLAN`` naming a file, the training entry points record each call
+there (one JSON line) and return stand-in runs instead of training; the work a run is expected to do
+(:func:`expected_work`); probes (``$ATTRACTOR_PLAN_PROBE`` = ``"P"`` or ``"P,T"`` seconds): a recipe's first run
+trained for a bounded time, its loss curve extrapolated (:func:`extrapolate_work`). The rules: docs/plan.md.
 """
 from __future__ import annotations
 
@@ -41,10 +19,6 @@ import torch
 from ..core import progress as core_progress
 from ..core.models import default_device
 from .caching import Cache, config_key, default_cache
-
-__all__ = ["PLAN_ENV", "PROBE_ENV", "planning", "record_call", "record_direct", "cost_path", "known_work", "work_of",
-           "expected_work", "recipe_key", "standin_result", "probe_limits", "parse_probe", "ProbeDeadline", "extrapolate_work", "probe_runs",
-           "DirectProbe"]
 
 PLAN_ENV = "ATTRACTOR_PLAN"
 PROBE_ENV = "ATTRACTOR_PLAN_PROBE"

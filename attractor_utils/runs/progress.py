@@ -1,20 +1,7 @@
-"""Training progress as plain text, and a status file that ``make figures`` reads.
-
-Every progress bar of the package (a sweep's, a training run's, the gradient flow's) is one line of text, never a
-widget: in a Jupyter kernel a display output updated in place (``display(..., display_id=True)``), so a notebook
-saved by papermill or from JupyterLab holds the bar's last line and reopens cleanly (no "model not found"); on a
-terminal a line refreshed in place; when stderr is not a terminal (a log, CI) a line every :data:`LOG_EVERY`
-seconds. Inside a sweep the current run's epoch and loss share the sweep's line:
-
-    sweep: 3/10 runs trained, 2:31, ~12 min left (plan) | adam x1 3072-128x6 n=100: epoch 12,000/50,000, loss 3.2e-04
-
-While a sweep trains, the same facts (runs trained / total, the current run's shape, epoch and loss, the plan's
-seconds left) are written, at most once per :data:`MIN_INTERVAL` seconds, as JSON to the file named by
-``$ATTRACTOR_PROGRESS`` (set per notebook by ``make figures``, whose terminal shows them).
-
-The training loops draw through :data:`attractor_utils.core.progress.progress_hook`; :func:`install` points it here
-(every :class:`SweepProgress` does on entering, and the notebook set-up does). Durations are written by
-:func:`clock` and :func:`time_left`, for every tool that shows one.
+"""Training progress as plain text lines (never a widget; a display updated in place in a kernel, a line every
+:data:`LOG_EVERY` seconds in a log), and the JSON status file ``$ATTRACTOR_PROGRESS`` that ``make figures`` reads
+(at most once per :data:`MIN_INTERVAL` seconds). :func:`install` points ``core.progress.progress_hook`` here;
+:func:`clock` and :func:`time_left` write durations. See docs/plan.md, *Progress*.
 """
 from __future__ import annotations
 
@@ -25,9 +12,6 @@ import time
 from typing import Sequence
 
 from ..core import progress as core_progress
-
-__all__ = ["STATUS_ENV", "MIN_INTERVAL", "LOG_EVERY", "TextBar", "SweepProgress", "read_status", "shape_text",
-           "install", "clock", "time_left"]
 
 STATUS_ENV = "ATTRACTOR_PROGRESS"
 MIN_INTERVAL = 1.0  # seconds between two redraws of a line, or two writes of the status file

@@ -1,11 +1,6 @@
-"""A trained run: training a group of configurations as one batch and storing each run in the cache, loading a
-run back (in plan mode, a stand-in: :mod:`attractor_utils.runs.plan`), and the record a run trained outside the run
-cache leaves for plans.
-
-The one training path of the package: :func:`train_group` trains configurations sharing a
-:func:`attractor_utils.runs.config.group_key` (their data made from each configuration, or given as arrays), and
-:func:`train_batch` stores them; :func:`attractor_utils.sweep` and :func:`attractor_utils.given_data.train_on` hand
-their batches to it.
+"""A trained run (:class:`Run`), the package's one training path (:func:`train_group` trains configurations sharing
+a ``group_key``, :func:`train_batch` stores them; :func:`attractor_utils.sweep` and ``given_data.train_on`` use it),
+loading a run back (in plan mode, a stand-in), and the record a run trained outside the run cache leaves for plans.
 """
 from __future__ import annotations
 
@@ -28,8 +23,6 @@ from ..files import atomic_write_text
 from . import plan
 from .caching import Cache, config_key
 from .config import build_model, train_kwargs
-
-__all__ = ["Run", "run_result", "train_group", "train_batch", "load_run", "PlannedRun", "DirectRun", "deterministic"]
 
 
 @dataclass
@@ -216,13 +209,11 @@ def load_run(c: dict, cache: Cache, device=None, X: Tensor | None = None, Y: Ten
 # --- a run trained outside the run cache -----------------------------------------------------------------------------
 
 class DirectRun:
-    """A run trained outside the run cache (``name``, e.g. "train_rank1"), described by ``signature`` (every setting
-    that decides its result), ``shape`` (dim, width, depth, n, optimizer, dtype: what its epochs cost), its epoch
-    ``budget`` and loss ``threshold``. In plan mode it is recorded (:func:`attractor_utils.runs.plan.record_direct`)
-    and :attr:`planning` is True (the caller then trains zero epochs), unless it is probed
-    (:class:`attractor_utils.runs.plan.DirectProbe`): then the caller trains it with :attr:`callback` and catches
-    :class:`attractor_utils.runs.plan.ProbeDeadline`. :meth:`finish` stores the epochs it took (not in plan mode, or
-    a probe that ended), so that later plans know them."""
+    """A run trained outside the run cache (``name``, e.g. "train_rank1"): ``signature`` (every setting that decides
+    its result), ``shape`` (what its epochs cost), epoch ``budget`` and loss ``threshold``. In plan mode it is
+    recorded and :attr:`planning` is True (the caller trains zero epochs), unless it is probed: then the caller
+    trains with :attr:`callback` and catches :class:`~.plan.ProbeDeadline`. :meth:`finish` stores the epochs it took
+    for later plans."""
 
     def __init__(self, name: str, signature: dict, shape: dict, budget: int, threshold: float = 0.0):
         self.name, self.signature, self.shape, self.budget = name, {"name": name, **signature}, dict(shape), int(budget)

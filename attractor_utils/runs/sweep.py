@@ -17,8 +17,6 @@ from .costs import sweep_plan
 from .progress import SweepProgress
 from .run import Run, deterministic, load_run, train_batch
 
-__all__ = ["BACKENDS", "run_batches", "sweep", "train_runs"]
-
 BACKENDS = ("local", "dask")
 
 
@@ -37,12 +35,9 @@ def run_batches(configs: Sequence[dict], batches: Sequence[Sequence[dict]], fn: 
                 kind: str = "sweep", backend: str | None = None, client=None, device=None,
                 progress: bool = True) -> None:
     """Train ``batches`` (lists of configurations trained together) with ``fn(batch, cache, device=..., progress=...)``,
-    which stores each result in ``cache``: the one place the package trains cached runs (:func:`sweep`,
-    :func:`attractor_utils.given_data.train_on`). ``configs``: every run of the call, cached or not.
-
-    In plan mode (:mod:`attractor_utils.runs.plan`) the call is recorded and nothing is trained (but probes, when on). ``backend`` as in
-    :func:`sweep`. With ``progress``, one line of text shows the runs trained, the current run's epoch and loss, and
-    the time left by the plan (:mod:`attractor_utils.runs.progress`, also written to ``$ATTRACTOR_PROGRESS``)."""
+    which stores each result in ``cache``: the one place the package trains cached runs. ``configs``: every run of
+    the call, cached or not. ``backend`` as in :func:`sweep`. In plan mode the call is recorded and only probes
+    train. ``progress``: one line of text (:mod:`~.progress`)."""
     backend, client = _backend(backend, client)
     if plan.planning():
         plan.probe_runs([c for b in batches for c in b], fn, cache, device)  # with probes on: measure new recipes
@@ -100,15 +95,10 @@ def sweep(
 ) -> pd.DataFrame:
     """Run every configuration (skipping those ``cache`` holds) and return one row per run.
 
-    ``fn(batch, cache, device=..., progress=...)`` does the work for a batch of configurations sharing
-    a :func:`attractor_utils.runs.config.group_key` and stores each result in the cache (default:
-    :func:`attractor_utils.runs.run.train_batch`). ``backend``: "local" (this process) or "dask" (``client``: a
-    ``distributed.Client`` or its address, or ``local:N``; the cache folder must be shared by the workers, and is
-    checked). Left at None: "dask" on the cluster ``$ATTRACTOR_CLUSTER`` names when it is set (``make figures
-    CLUSTER=...``), else "local". Dask workers train with this process's torch thread count
-    (``$ATTRACTOR_WORKER_THREADS`` overrides it), so the numbers are those of an in-process sweep. An interrupted
-    sweep resumes where it stopped; a finished run is never trained again. In plan mode (``make plan``) nothing is
-    trained: the call is recorded and the rows hold stand-in results (:mod:`attractor_utils.runs.plan`).
+    ``fn(batch, cache, device=..., progress=...)`` trains a batch sharing a :func:`~.config.group_key` and stores
+    each result (default: :func:`~.run.train_batch`). ``backend``: "local" or "dask" (``client``: a
+    ``distributed.Client``, its address, or ``local:N``); left at None, "dask" when ``$ATTRACTOR_CLUSTER`` is set,
+    else "local". Resumes where it stopped; in plan mode, rows of stand-ins (docs/cluster.md, docs/plan.md).
     """
     _backend(backend, client)
     cache = cache or default_cache()

@@ -1,10 +1,6 @@
-"""Training the exact setting of PNAS Theorems 1-2 and App. C, and comparing it with the closed forms
-of :mod:`attractor_utils.core.theory`.
-
-One training example ``x`` (dim,), a bias-free MLP in the standard parameterisation with rank-1
-initialisation (``W_in = a0 1 x^T``, ``W_l = c0 1 1^T``, ``W_out = b0 x 1^T``), full-batch gradient
-descent on ``(1/2) ||f(x) - x||^2`` in float64. The theorem is about gradient flow (lr -> 0);
-gradient descent with a small step follows it up to O(lr).
+"""Training the exact setting of PNAS Theorems 1-2 and App. C, next to the closed forms of :mod:`~.core.theory`:
+one example ``x`` (dim,), bias-free rank-1 initialisation (``W_in = a0 1 x^T``, ``W_l = c0 1 1^T``,
+``W_out = b0 x 1^T``), full-batch gradient descent in float64, which follows the theorems' flow up to O(lr).
 """
 from __future__ import annotations
 
@@ -21,22 +17,18 @@ from ..core.training import train
 from .plan import ProbeDeadline
 from .run import DirectRun
 
-__all__ = ["train_rank1"]
-
 
 def train_rank1(activation: str, x: Tensor, width: int, depth: int = 1, *, a0: float = 0.5, b0: float = 0.1,
                 c0: float | list[float] = 0.0, lr: float = 1e-3, loss_threshold: float = 1e-20,
                 max_epochs: int = 200_000, checkpoints: int = 4, closed_form: bool = True) -> dict:
     """Train the rank-1 network on ``x`` (dim,) and measure it against the theory.
 
-    ``lr``: the gradient-descent step; ``c0``: the initial value of every middle layer's scalar (or
-    one per middle layer). The invariants are checked at ``checkpoints`` points during training and
-    at the end. Returns a flat dict: ``final_loss``, ``epochs``, ``converged``, ``trained_lambda``
-    (the top Jacobian eigenvalue at ``x``, real part, signed), ``trained_abs_lambda`` (spectral radius),
-    ``second_abs_eig`` (next modulus: 0 for a rank-1 Jacobian), ``max_invariant_residual``, trained
-    scalars ``a``, ``b``, ``c`` (list), ``elasticity_product`` (Corollary 2 evaluated at the trained
-    scalars), ``init_elasticity`` (``eps(a0 ||x||^2)``), and for ``depth == 1`` with ``closed_form``:
-    ``theory_lambda``, ``theory_a``, ``theory_b`` (Theorems 1-2, gradient flow).
+    ``lr``: the gradient-descent step; ``c0``: every middle layer's initial scalar (or one per layer); invariants
+    checked at ``checkpoints`` points and at the end. Returns a flat dict: ``final_loss``, ``epochs``,
+    ``converged``, ``trained_lambda`` (top eigenvalue at ``x``, real, signed), ``trained_abs_lambda``,
+    ``second_abs_eig`` (0 for rank 1), ``max_invariant_residual``, ``a``, ``b``, ``c``, ``elasticity_product``
+    (Corollary 2 at the trained scalars), ``init_elasticity``, and with ``depth == 1`` and ``closed_form``
+    ``theory_lambda``, ``theory_a``, ``theory_b`` (Theorems 1-2).
     """
     x = torch.as_tensor(x, dtype=torch.float64).reshape(-1)
     X = x[None]

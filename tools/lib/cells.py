@@ -111,10 +111,9 @@ def paper_cache() -> Path:
 
 
 def cell_of(folder: str) -> str | None:
-    """The paper cell whose run wrote the ``variants/`` folder named ``folder``: of the cells of its notebook, the
-    first whose parameters agree with every setting the name records (a parameter the name leaves out is at its
-    committed value; a setting the cell does not set, such as one derived from it, is not compared), sharing at least
-    one; None when no cell matches.
+    """The paper cell whose run wrote the ``variants/`` folder ``folder``: the first cell of its notebook whose
+    parameters agree with every setting the name records, sharing at least one (a parameter the name leaves out is
+    at its committed value; settings the cell does not set are not compared); None when no cell matches.
 
     >>> cell_of("09_width_depth_mnist--widths=512,1024--depths=4,6--cycle_lens=empty")
     '09-wide'

@@ -55,13 +55,11 @@ def load_plan(stem: str, preset: str, nb: Path | None = None, params: dict | Non
 
 def run_plan_pass(nb: Path, preset: str, cell_timeout: int | None = None, params: dict | None = None,
                   probe: str | None = None) -> dict:
-    """Run ``nb`` at ``preset`` (and notebook parameters ``params``) in plan mode (every training call recorded,
-    nothing trained; figures to a temporary folder) and return the plan: the calls, the probes, the cells that failed
-    on stand-ins, and the pass's wall time. ``cell_timeout``: seconds after which a cell is interrupted (the pass goes
-    on with the next cell; the time outside training is then a lower bound, and a training call later in that cell is
-    missing). ``probe``: "P" or "P,T", probes of new recipes, P seconds each and T in all (``$ATTRACTOR_PLAN_PROBE``,
-    :mod:`attractor_utils.runs.plan`): trained into the run cache, so the pass takes up to T longer (and a cell's
-    time limit is raised by T)."""
+    """Run ``nb`` at ``preset`` (notebook parameters ``params``) in plan mode, figures to a temporary folder, and
+    return the plan: the calls, the probes, the cells that failed on stand-ins, and the pass's wall time.
+    ``cell_timeout``: seconds before a cell is interrupted (the pass goes on; its time is then a lower bound, and the
+    cell's later training calls are missing). ``probe``: "P" or "P,T" (docs/plan.md): the pass may take up to T
+    longer, and the cell limit is raised by T."""
     import papermill as pm
 
     with tempfile.TemporaryDirectory(prefix="attractor-plan-") as tmp:

@@ -1,11 +1,6 @@
-"""What ``make figures`` shows while a notebook runs, and the summary at the end (``python -m tools.run_notebooks``).
-
-The kernel trains; this process sees only the status file the kernel writes (``$ATTRACTOR_PROGRESS``, see
-``attractor_utils/runs/progress.py``): runs trained, the current run's shape, epoch and loss. With the notebook's
-plan (``make plan``; :func:`tools.lib.projection.planned_for`) it adds the runs to train and an ETA: the planned
-seconds of the batches not yet trained (in the order the notebook trains them, the current one by its share of
-epochs left) plus the planned time outside training not yet spent. One line, refreshed in place on a terminal; when
-stdout is not a terminal (CI logs) a line every ``$ATTRACTOR_PROGRESS_EVERY`` seconds (default 30).
+"""What ``make figures`` shows while a notebook runs, and the summary at the end (``python -m tools.run_notebooks``):
+one line from the kernel's status file (``$ATTRACTOR_PROGRESS``) with an ETA from the notebook's plan, refreshed in
+place on a terminal, else every ``$ATTRACTOR_PROGRESS_EVERY`` seconds (default 30). See docs/plan.md, *Progress*.
 """
 from __future__ import annotations
 

@@ -1,7 +1,5 @@
 """The records of ``timings.json`` (one per notebook, keyed by its stem, in each figures folder) and the facts a
-record is made of: the machine, the kind of run, the folder a run wrote to.
-
-A record::
+record is made of: the machine, the kind of run, the folder a run wrote to. A record::
 
     {"preset": "default",
      "cold": {"seconds": 209.3, "date": "2025-01-30", "machine": "AMD EPYC 7B13, 2 cores, torch 2.13.0+cpu",
@@ -10,10 +8,7 @@ A record::
      "last": {..., "kind": "cold" | "warm" | "mixed", "cache_before": 518},
      "seconds": 209.3}                   # the last run's wall time (as in every committed timings.json)
 
-A run is **cold** only when its cache was empty (``make figures`` on a fresh clone reaches that only for the first
-notebook; ``python -m tools.run_notebooks --cold`` gives every notebook an empty cache of its own and adds its entries
-to the run cache afterwards); **warm** when it trained nothing; otherwise **mixed** (it trained some runs and may have
-reused others): a mixed time is kept as the last run but never shown as a cold time.
+A **mixed** run trained some runs and reused others: it is kept as the last run, never shown as a cold time.
 """
 from __future__ import annotations
 

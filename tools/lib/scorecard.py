@@ -1,13 +1,7 @@
-"""Collect every notebook's claims table (``<stem>_claims.csv``, computed by the notebook from its own results) into
-``SCORECARD.md`` in the same figures folder.
-
-The scorecard counts the verdicts of the sources' claims (overall and per source; the package's own questions are
-listed apart and not counted), shows each claim with where its source states it, the evidence and scale behind the
-verdict, and a column per scale: the folder's own preset and, for the default folder, the paper scale from
-``paper/`` (the whole paper preset, ``paper/<stem>_claims.csv``, or the deciding cells run at the paper's scale,
-``paper/**/<stem>_claims.csv`` in a sub-folder named for their settings: "partial"). It ends with what it would take to
-decide each claim that is "not reached" or "not tested", with its cost where one is known (measured times of the
-paper-scale runs, ``paper/**/timings.json``, or the projections ``paper/plan.json`` written by ``make plan``)."""
+"""Collect every notebook's claims table (``<stem>_claims.csv``) into ``SCORECARD.md`` in the same figures folder:
+verdict counts (own questions apart), each claim with its source, evidence and scale, a column per scale (the
+folder's preset and, for the default folder, ``paper/``, its cells marked partial), and what would decide each open
+claim, with its cost where known (``paper/**/timings.json``, ``paper/plan.json``). See docs/claims.md."""
 from __future__ import annotations
 
 import json

@@ -1,12 +1,8 @@
-"""Source claim against measured value: the table each reproduction notebook ends with (``au.claims``).
+"""Source claim against measured value: the table each reproduction notebook ends with (``au.claims``; docs/claims.md).
 
-Every row states a claim as its source states it and where (``source``: paper and figure, section or theorem, or the
-talk's slide title), what this run measured, the evidence behind it (runs, seeds) and its scale (this run's size
-next to the source's); the verdicts and their rules are in :mod:`.verdicts`. Each claim is declared once
-(:class:`~.verdicts.Claim`) in the module of its source: :mod:`.jiang_pehlevan` (notebooks 01-05), :mod:`.talk`
-(10), :mod:`.thesis` (06), :mod:`.pnas` (07-09, 11-13). Every number is computed from the notebook's own results,
-never typed; the sources' published values (:mod:`attractor_utils.data.published`) enter only the rows that compare
-with them.
+The verdict machinery is in :mod:`.verdicts`; each claim is declared once in the module of its source:
+:mod:`.jiang_pehlevan` (notebooks 01-05), :mod:`.talk` (10), :mod:`.thesis` (06), :mod:`.pnas` (07-09, 11-13).
+Every number is computed from the notebook's own results, never typed.
 """
 from .jiang_pehlevan import (activations_claims, basins_claims, beyond_linear_claims, linear_region_claims,
                              single_example_claims)

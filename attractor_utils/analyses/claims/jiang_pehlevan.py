@@ -10,9 +10,6 @@ import pandas as pd
 from .verdicts import (JP, TALK, Claim, compare_published, converged_runs, evidence, flow_limit_claim, graded,
                        nondecreasing, published_values_claim)
 
-__all__ = ["single_example_claims", "linear_region_claims", "beyond_linear_claims", "basins_claims",
-           "activations_claims"]
-
 # ----- the claims, each declared once ------------------------------------------------------------------------------
 SHRINKS = Claim("The difference between the trained and the initial largest eigenvalue modulus decreases with depth",
                 "the difference decreases with more layers L (talk: 'the difference between largest eigenvalues of "

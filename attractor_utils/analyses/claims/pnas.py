@@ -7,9 +7,6 @@ import pandas as pd
 from .verdicts import (PNAS, Claim, converged_runs, evidence, fmt_counts, graded, grows, nonincreasing,
                        unconverged)
 
-__all__ = ["basin_maps_claims", "sequences_claims", "width_depth_claims", "optimizer_claims", "recovery_claims",
-           "theory_claims"]
-
 _FIG3, _FIG5 = f"{PNAS}, Fig. 3", f"{PNAS}, Fig. 5a"
 _EFFICIENCY = f"{PNAS}, Fig. 5b and text 'Efficiency of Sequence Encoding'"
 # ----- the claims, each declared once ------------------------------------------------------------------------------

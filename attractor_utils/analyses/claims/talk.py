@@ -6,8 +6,6 @@ import pandas as pd
 
 from .verdicts import TALK, Claim, converged_runs, evidence, graded
 
-__all__ = ["generalization_claims"]
-
 _SLIDE = f"{TALK}, slide 'Extension 3: Attractor vs Generalization' (setups table and labels)"
 # ----- the claims, each declared once ------------------------------------------------------------------------------
 WIDE_STORES = Claim("Training points are attractors in the width-1000 setup (radius 15, 100 points)",

@@ -8,8 +8,6 @@ import pandas as pd
 from ...data.published import thesis_false_positive_rates
 from .verdicts import THESIS, Claim, evidence, nondecreasing
 
-__all__ = ["THESIS_EPOCHS", "FP_MIN_SETTLED", "relu_grid_claims"]
-
 THESIS_EPOCHS = 50_000  # the thesis trains every run for this many epochs
 THESIS_RUNS = 60  # runs with bias per data set in the thesis's grid: 3 widths x 5 depths x 4 repeats
 # a false-positive rate is compared only where at least this many iterations from training images settled (10 % of

@@ -1,19 +1,7 @@
-"""The verdict machinery every claims table shares: a claim declared once (:class:`Claim`), one row of the table
-(:func:`claim`), the grading rules, the table's printing and CSV, the unmet conditions and evidence of a set of
-runs, the comparison with published values, and the package's own check of its training method (the gradient-flow
-limit, :func:`flow_limit_claim`).
-
-The verdicts:
-
-- "agrees", "partly", "disagrees": judged from runs that met the source's conditions;
-- "not reached": the runs that would decide the claim did not meet them (a loss threshold not reached, a network or
-  data set other than the source's, too few runs for the comparison). The row keeps what these runs alone would say
-  (``raw_verdict``), names the unmet conditions (``unmet``) and what would decide it (``to_decide``). A run above
-  its loss threshold can therefore never produce "disagrees";
-- "not tested": the preset holds none of the cells the claim needs.
-
-A question the sources do not answer (the package's own checks, such as the gradient-flow limit) is a row of
-``kind="own"``: shown with its answer, kept out of the verdict counts.
+"""The verdict machinery every claims table shares: a claim declared once (:class:`Claim`), one row (:func:`claim`),
+the grading rules, printing and CSV, the unmet conditions and evidence of a set of runs, the comparison with
+published values, and the gradient-flow-limit check (:func:`flow_limit_claim`). The verdicts: docs/claims.md; a
+question the sources do not ask is a row of ``kind="own"``, kept out of the counts.
 """
 from __future__ import annotations
 
@@ -26,11 +14,6 @@ import numpy as np
 import pandas as pd
 
 from ...outputs import save_csv
-
-__all__ = ["VERDICTS", "JUDGED", "KINDS", "COLUMNS", "JP", "TALK", "THESIS", "PNAS", "OWN", "Claim", "claim",
-           "graded", "claims_table", "save_claims", "unconverged", "evidence", "converged_runs", "nondecreasing",
-           "nonincreasing", "grows", "fmt_counts", "compare_published", "published_values_claim", "decade_above",
-           "flow_limit_claim"]
 
 VERDICTS = ("agrees", "partly", "disagrees", "not reached", "not tested")
 JUDGED = ("agrees", "partly", "disagrees")  # verdicts that need runs meeting the source's conditions
@@ -55,12 +38,11 @@ def claim(claim: str, paper: str, measured: str, verdict: str, reason: str, *, s
           key: str | None = None) -> dict:
     """One row of a claims table.
 
-    ``claim`` and ``paper``: the claim and what the source says, in the source's terms; ``source``: where it says so;
-    ``measured``: what this run found; ``verdict``: one of :data:`VERDICTS`; ``reason``: the rule behind it;
-    ``evidence``: runs and seeds behind it; ``scale``: this run's size next to the source's; ``unmet``: the source's
-    conditions these runs do not meet (empty strings are dropped). A judged verdict with unmet conditions becomes
-    "not reached" (the judged one is kept as ``raw_verdict``). ``to_decide``: what would decide a claim that is not
-    reached or not tested. ``own=True``: a question of this package, not of the sources (kept out of the counts).
+    ``claim``, ``paper``: the claim and what the source says; ``source``: where; ``measured``: what this run found;
+    ``verdict``: one of :data:`VERDICTS`; ``reason``: its rule; ``evidence``: runs and seeds; ``scale``: this run's
+    size next to the source's; ``unmet``: the source's conditions not met (a judged verdict then becomes "not
+    reached", kept as ``raw_verdict``); ``to_decide``: what would decide it; ``own=True``: this package's question,
+    kept out of the counts.
 
     >>> r = claim("x stores all", "all", "3/10 (loss above threshold)", "disagrees", "fewer than half",
     ...           source="Paper, Fig. 1", evidence="1 run", unmet=["the run did not reach its loss threshold"])
@@ -191,12 +173,9 @@ def fmt_counts(s: pd.Series, unit: str = "") -> str:
 
 
 def compare_published(measured: pd.DataFrame, published: pd.DataFrame, on: list[str], value: str) -> pd.DataFrame:
-    """Measured against published values, cell by cell.
-
-    ``measured``: one row per run with the columns ``on`` and ``value``; ``published``: one row per cell with the
-    columns ``on``, ``value`` and ``uncertainty`` (:mod:`attractor_utils.data.published`). Returns the published
-    cells that have at least one measured run, with the measured ``mean``, standard error ``se`` over runs (0 for a
-    single run), ``n`` runs, the published ``value`` and ``uncertainty``, and ``abs_diff = |mean - value|``.
+    """Measured against published values, cell by cell: ``measured`` one row per run (columns ``on``, ``value``),
+    ``published`` one row per cell (``on``, ``value``, ``uncertainty``). Returns the published cells with a measured
+    run: ``mean``, its standard error ``se`` (0 for one run), ``n``, ``value``, ``uncertainty``, ``abs_diff``.
     """
     g = measured.groupby(on)[value].agg(mean="mean", sd="std", n="count").reset_index()
     g["se"] = (g["sd"] / np.sqrt(g["n"])).fillna(0.0)
