@@ -92,7 +92,7 @@ def test_expected_work_from_cache_similar_runs_or_budget(tmp_path):
 
 
 def test_cost_model_fits_projects_and_round_trips(tmp_path):
-    truth = np.array([1e-4, 2e-5, 1e-2, 3e-4, 9e-4, 1e-3, 5e-4])
+    truth = np.array([1e-4, 2e-5, 1e-2, 3e-4, 9e-4, 1e-3, 5e-4, 0.0])
     cfgs = [(_configs(width=w)[0] | {"dim": d, "n": n, "depth": L}, k) for w, d, n, L, k in
             [(8, 6, 3, 1, 1), (64, 32, 5, 2, 3), (1000, 32, 1, 1, 16), (128, 3072, 100, 6, 1), (32, 784, 100, 3, 8),
              (256, 2, 5, 4, 3), (10000, 32, 5, 1, 2), (512, 784, 20, 5, 2)]]
@@ -142,7 +142,7 @@ def test_project_counts_each_run_once_and_spreads_batches_over_workers(tmp_path)
                                           {"kind": "direct", "shape": {"dim": 4, "width": 8, "depth": 1, "n": 1,
                                                                        "optimizer": "gd", "dtype": "float64"},
                                            "budget": 100, "work": 40}]}
-    m = costs.CostModel({f: np.array([1e-3, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {"float64": 1.0},
+    m = costs.CostModel({f: np.array([1e-3, 0, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {"float64": 1.0},
                        [0.0, 0.0, 0.0])
     p1 = project(doc, cache, m, workers=1)
     assert (p1["runs"], p1["cached"], p1["train"], p1["direct"]) == (6, 1, 5, 1)
@@ -172,7 +172,7 @@ def test_plan_names_the_runs_a_real_run_trains(tmp_path, monkeypatch):
     doc = run_plan_pass(nb, "smoke")
     assert not doc["errors"], doc["errors"]
     cache = Cache(tmp_path / "cache" / "runs")
-    model = costs.CostModel({f: np.full(7, 1e-6) for f in ("adam", "gd", "flow")}, {}, [0.0, 0.0, 0.0])
+    model = costs.CostModel({f: np.full(8, 1e-6) for f in ("adam", "gd", "flow")}, {}, [0.0, 0.0, 0.0])
     before = project(doc, cache, model)
     assert before["train"] > 0 and len(cache.entries()) == 0
     pm.execute_notebook(str(nb), str(tmp_path / "out.ipynb"), parameters={"preset": "smoke"}, kernel_name="python3",
@@ -200,7 +200,7 @@ def test_plan_check_writes_the_readme_table_from_plan_and_measured_times(tmp_pat
     cfgs = _configs(seeds=(0, 1), width=8, epochs=300)
     au.train_runs(cfgs, cache=cache, progress=False)
     monkeypatch.setattr("attractor_utils.runs.caching.default_cache", lambda name="runs": cache)
-    m = costs.CostModel({f: np.array([0.05, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {}, [0.0, 0.0, 0.0],
+    m = costs.CostModel({f: np.array([0.05, 0, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {}, [0.0, 0.0, 0.0],
                        {"machine": {"cpu": "test cpu", "threads": 1}, "created": "now"})
     monkeypatch.setattr(tp, "_calibration", lambda force=False: m)
     doc = {"notebook": "01_a", "plan_seconds": 5.0, "errors": [],
@@ -220,7 +220,7 @@ def test_plan_check_writes_the_readme_table_from_plan_and_measured_times(tmp_pat
 # --- probes (issue 35): a recipe with no finished run is measured, not counted at its budget --------------------------
 
 def _model():
-    return costs.CostModel({f: np.array([1e-3, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {"float64": 1.0},
+    return costs.CostModel({f: np.array([1e-3, 0, 0, 0, 0, 0, 0, 0]) for f in ("adam", "gd", "flow")}, {"float64": 1.0},
                            [0.0, 0.0, 0.0])
 
 
@@ -345,3 +345,15 @@ def test_make_plan_of_a_paper_cell_plans_its_parameters_and_records_its_cold_pro
     with pytest.raises(SystemExit):
         tp.main(["--probe", "soon"])
     assert "--probe='soon'" in capsys.readouterr().err
+
+
+def test_the_cost_models_parameter_features_split_a_batch_at_its_cache_sizes():
+    c = _configs(width=1000)[0] | {"dim": 32, "n": 1, "depth": 3}
+    for k in (1, 3, 9, 30):
+        P = k * costs._params(c) / 1e6
+        f = costs._features(c, k, 1.0, 8.0)
+        inner, mid, far = f[costs.FEATURES.index("Mparam_cached")], f[costs.FEATURES.index("Mparam_memory")], \
+            f[costs.FEATURES.index("Mparam_far")]
+        assert inner + mid + far == pytest.approx(P) and inner <= 1.0 and mid <= 7.0 and far == max(P - 8.0, 0.0)
+        one = costs._features(c, k, 1.0)  # a single split: nothing counted as far
+        assert one[-1] == 0.0 and one[3] + one[4] == pytest.approx(P)

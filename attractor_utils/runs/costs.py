@@ -33,10 +33,12 @@ CALIBRATION_ENV = "ATTRACTOR_CALIBRATION"
 #: optimizer -> the family whose per-epoch fit it uses (its own factor, measured by :func:`calibrate`, on top)
 FAMILIES = {"gd": "gd", "gd+momentum": "adam", "gd+momentum+wd": "adam", "rmsprop": "adam", "adam": "adam",
             "flow": "flow"}
-FEATURES = ("epoch", "layer", "GFLOP", "Mparam_cached", "Mparam_memory", "Mact", "Mparam_kept")
-#: candidate sizes (M parameters of a batch) beyond which a parameter costs more: the caches' size, fitted per family
+FEATURES = ("epoch", "layer", "GFLOP", "Mparam_cached", "Mparam_memory", "Mact", "Mparam_kept", "Mparam_far")
+#: candidate sizes (M parameters of a batch) beyond which a parameter costs more (the inner caches), and beyond which
+#: it costs more again (the last cache), fitted per family
 KNEES = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
-_CAL_VERSION = 2
+FAR_KNEES = (4.0, 8.0, 16.0, 32.0)
+_CAL_VERSION = 3
 
 
 def _params(c: dict) -> int:
@@ -44,14 +46,16 @@ def _params(c: dict) -> int:
     return n_params(c["dim"], c["width"], c["depth"], bias=False)
 
 
-def _features(c: dict, k: int, knee: float = 2.0) -> np.ndarray:
+def _features(c: dict, k: int, knee: float = 2.0, far: float | None = None) -> np.ndarray:
     """What one epoch of a ``k``-member batch of shape ``c`` does (see :data:`FEATURES`): the parameters it moves are
-    split at ``knee`` (M), below which they stay in the caches and above which they come from memory."""
+    split at ``knee`` and ``far`` (M; None: no second split), below ``knee`` in the inner caches, then in the last
+    one, beyond ``far`` from memory."""
     P = k * _params(c) / 1e6
     acts = c["n"] * (2 * c["dim"] + c["depth"] * c["width"])
     kept = P if (c.get("keep_best") and c.get("optimizer") != "flow") else 0.0
-    return np.array([1.0, c["depth"] + 1.0, k * epoch_flops(c) / 1e9, min(P, knee), max(P - knee, 0.0),
-                     k * acts / 1e6, kept])
+    beyond = 0.0 if far is None else max(P - far, 0.0)
+    return np.array([1.0, c["depth"] + 1.0, k * epoch_flops(c) / 1e9, min(P, knee), max(P - knee, 0.0) - beyond,
+                     k * acts / 1e6, kept, beyond])
 
 
 def machine() -> dict:
@@ -97,7 +101,8 @@ class CostModel:
         """Seconds of one epoch (flow: one gradient evaluation) of ``k`` runs of configuration ``c`` as one batch."""
         opt = c.get("optimizer", "adam")
         fam = FAMILIES.get(opt, "adam")
-        t = float(self.coef[fam] @ _features(c, k, self.knees.get(fam, 2.0)))
+        knee = self.knees.get(fam, 2.0)  # M parameters: one split, or [inner, far] (far None: none)
+        t = float(self.coef[fam] @ _features(c, k, *(knee if isinstance(knee, list) else [knee])))
         t *= self.factors.get(opt, 1.0)
         if c.get("dtype") == "float64":
             t *= self.factors.get("float64", 2.0)
@@ -274,13 +279,13 @@ def calibrate(path: Path | None = None, shapes: Sequence[tuple] | None = None, v
             continue
         t = np.array([p["seconds"] for p in pts])
         best = None
-        for knee in KNEES:  # the cache size that fits best
-            X = np.stack([_features(_cfg(fam, p["dim"], p["width"], p["depth"], p["n"], **p["extra"]), p["k"], knee)
-                          for p in pts])
+        for knee, far in [(a, b) for a in KNEES for b in (None, *FAR_KNEES) if b is None or b > a]:
+            X = np.stack([_features(_cfg(fam, p["dim"], p["width"], p["depth"], p["n"], **p["extra"]), p["k"], knee,
+                                    far) for p in pts])  # the cache sizes that fit best
             cf = _nnls_relative(X, t)
             rel = X @ cf / t - 1
             if best is None or np.sqrt(np.mean(rel ** 2)) < best[0]:
-                best = (float(np.sqrt(np.mean(rel ** 2))), knee, cf, rel)
+                best = (float(np.sqrt(np.mean(rel ** 2))), [knee, far], cf, rel)
         _, knees[fam], coef[fam], rel = best
         fit_err[fam] = float(np.max(np.abs(rel)))
         for p, r in zip(pts, rel):
