@@ -20,7 +20,7 @@ VERDICT_COUNTS = ATTRACTOR_COUNTS | {"n_settled", "n_true_fixed_points", "n_fals
 RENAMED: dict[str, dict[str, str]] = {
     "06_relu_grid": {"n_iterative_fixed_points": "n_settled"},
     "10_generalization": {"n_iterative_fixed_points": "n_settled"},
-    "12_recovery": {"n_iterative_fixed_points": "n_true_fixed_points"},
+    "12_recovery": {"n_iterative_fixed_points": "n_true_fixed_points", "n_settled": "n_starts_settled"},
     "09_width_depth_mnist": {"n_iterative": "n_true_fixed_points"},
 }
 

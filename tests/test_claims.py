@@ -219,7 +219,7 @@ def test_recovery_claims():
     levels = [0.0, 0.3, 0.8]
     curve = pd.DataFrame([dict(data_source="MNIST", kind=k, level=l, recovery_iteration=1 - l, recovery_1nn=1 - l / 2)
                           for k in ("gaussian", "mask") for l in levels])
-    sp = pd.DataFrame([dict(n_spurious_attractors=0, n_settled=20, n_starts=30)])
+    sp = pd.DataFrame([dict(n_spurious_attractors=0, n_starts_settled=20, n_starts=30)])
     rows = claims.recovery_claims(curve, meta, sp)
     v = _verdicts(rows)
     assert v["Stored images are attractors (MNIST)"] == "agrees"

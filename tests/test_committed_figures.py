@@ -87,7 +87,7 @@ def test_counts_are_consistent(name):
     assert df.n_attractors.notna().all() and (df.n_attractors >= 0).all()
     if "n_true_fixed_points" in df:
         assert (df.n_attractors <= df.n_true_fixed_points).all()
-        if "n_starts" not in df:  # 12's n_settled counts its spurious-search starts, not training points
+        if "n_settled" in df:
             assert (df.n_true_fixed_points <= df.n_settled).all()
     if "n_radius_below_1" in df:
         assert (df.n_attractors <= df.n_radius_below_1).all()

@@ -25,8 +25,8 @@ def test_recovery_at_zero_corruption_and_spurious_counts(run_notebook):
     assert ((rec.recovery_iteration >= 0) & (rec.recovery_iteration <= 1)).all()
     sp = df[df.measure == "spurious_search"]
     assert set(sp.start) == {"test images", "uniform noise", "gaussian noise"}
-    assert (sp.n_to_training + sp.n_spurious_limits == sp.n_settled).all()
-    assert (sp.n_settled <= sp.n_starts).all()
+    assert (sp.n_to_training + sp.n_spurious_limits == sp.n_starts_settled).all()
+    assert (sp.n_starts_settled <= sp.n_starts).all()
     assert (sp.n_spurious_attractors <= sp.n_spurious_limits).all()
     assert (sp.n_distinct_spurious <= sp.n_spurious_limits).all()
     cl = check_claims(fig, "12_recovery", 5)

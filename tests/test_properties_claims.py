@@ -63,7 +63,7 @@ def test_recovery_claims_never_disagree_on_an_unconverged_store(stored, gap, spu
                               converged=False, width=512, depth=4, activation="relu")])
     curve = pd.DataFrame([dict(data_source="MNIST", kind=k, level=l, recovery_iteration=max(0.0, 1 - l - gap),
                                recovery_1nn=1 - l) for k in ("gaussian", "mask") for l in (0.0, 0.5)])
-    sp = pd.DataFrame([dict(n_spurious_attractors=spurious, n_settled=10, n_starts=30)])
+    sp = pd.DataFrame([dict(n_spurious_attractors=spurious, n_starts_settled=10, n_starts=30)])
     _no_disagreement(claims.recovery_claims(curve, meta, sp))
 
 

@@ -98,7 +98,7 @@ def test_recovery_tables_count_stored_and_spurious_limits():
         n_starts=20, gauss_std=0.3, iter_tol=1e-10, match_tol=1e-3)
     assert list(summary.columns) == [
         "data_source", "start", "n_images", "width", "depth", "activation", "seed", "final_loss", "epochs", "converged",
-        "n_attractors", "n_borderline", "n_borderline_any", "n_true_fixed_points", "n_starts", "n_settled",
+        "n_attractors", "n_borderline", "n_borderline_any", "n_true_fixed_points", "n_starts", "n_starts_settled",
         "n_to_training", "n_spurious_limits", "n_spurious_attractors", "n_distinct_spurious",
         "n_distinct_training_reached"]
     # the set without test images searches from noise only
@@ -111,8 +111,8 @@ def test_recovery_tables_count_stored_and_spurious_limits():
         row = summary[summary.data_source == label].iloc[0]
         assert row.n_attractors == cls.is_attractor.sum() == len(X)
         assert row.n_true_fixed_points == cls.is_true_fixed_point.sum()
-    assert (summary.n_to_training + summary.n_spurious_limits == summary.n_settled).all()
-    assert (summary.n_settled <= summary.n_starts).all()
+    assert (summary.n_to_training + summary.n_spurious_limits == summary.n_starts_settled).all()
+    assert (summary.n_starts_settled <= summary.n_starts).all()
     assert (summary.n_spurious_attractors <= summary.n_spurious_limits).all()
     assert (summary.n_distinct_spurious <= summary.n_spurious_limits).all()
     # spurious limits: the point 0.5, and for set B also the two images of the map that B does not store

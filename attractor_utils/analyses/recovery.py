@@ -207,7 +207,7 @@ def recovery_tables(stores: Sequence[tuple], *, width: int, depth: int, activati
 
     - ``summary``, one row per (set, start kind): ``data_source``, ``start``, ``n_images``, ``width``, ``depth``,
       ``activation``, ``seed``, ``final_loss``, ``epochs``, ``converged``, ``n_attractors``, ``n_borderline``,
-      ``n_borderline_any``, ``n_true_fixed_points``, ``n_starts``, ``n_settled``, ``n_to_training``,
+      ``n_borderline_any``, ``n_true_fixed_points``, ``n_starts``, ``n_starts_settled``, ``n_to_training``,
       ``n_spurious_limits``, ``n_spurious_attractors``, ``n_distinct_spurious`` (limits merged within
       ``match_tol``), ``n_distinct_training_reached``;
     - ``curve`` and ``limits``: the :func:`recovery_curve` and :func:`search_limits` rows plus ``data_source``.
@@ -236,7 +236,7 @@ def recovery_tables(stores: Sequence[tuple], *, width: int, depth: int, activati
                          "epochs": res["epochs"], "converged": res["converged"], "n_attractors": sm["n_attractors"],
                          "n_borderline": sm["n_borderline"], "n_borderline_any": sm["n_borderline_any"],
                          "n_true_fixed_points": sm["n_true_fixed_points"], "n_starts": len(g),
-                         "n_settled": int(g.converged.sum()), "n_to_training": int(g.is_training.sum()),
+                         "n_starts_settled": int(g.converged.sum()), "n_to_training": int(g.is_training.sum()),
                          "n_spurious_limits": int(m.sum()), "n_spurious_attractors": int(g.spurious_attractor.sum()),
                          "n_distinct_spurious": count_distinct(lim[torch.as_tensor(g.index.to_numpy(copy=True))][m],
                                                                match_tol),

@@ -266,7 +266,7 @@ def recovery_claims(curve: pd.DataFrame, meta: pd.DataFrame, spurious: pd.DataFr
                                 fill={"data_source": m.data_source}, evidence=f"1 network, {len(c)} corruption levels",
                                 scale=scale, unmet=unmet, to_decide="training to the threshold (paper cells of 12)"))
     n_sp = int(spurious.n_spurious_attractors.sum())
-    n_set = int(spurious.n_settled.sum())
+    n_set = int(spurious.n_starts_settled.sum())
     out.append(NO_SPURIOUS.row(f"{n_sp} spurious attractors; {n_set} of {int(spurious.n_starts.sum())} starts settled",
                                "agrees" if n_sp == 0 else "disagrees",
                                "limits farther than match_tol from every stored image with spectral radius < 1"
