@@ -47,9 +47,9 @@ def main(argv=None) -> int:
     failed, checked = 0, 0
     for name in names:
         new = pd.read_csv(a.new / name)
-        ref = pd.read_csv(a.ref / name) if a.ref else _committed(name, a.rev)
+        ref = (pd.read_csv(a.ref / name) if (a.ref / name).is_file() else None) if a.ref else _committed(name, a.rev)
         ref = None if ref is None else with_current_names(ref, name)
-        if ref is None or (a.ref and not (a.ref / name).is_file()):
+        if ref is None:
             print(f"new    {name} (no reference)")
             continue
         if a.common_columns and list(new.columns) != list(ref.columns):
