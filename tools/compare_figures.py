@@ -47,7 +47,10 @@ def main(argv=None) -> int:
     failed, checked = 0, 0
     for name in names:
         new = pd.read_csv(a.new / name)
-        ref = (pd.read_csv(a.ref / name) if (a.ref / name).is_file() else None) if a.ref else _committed(name, a.rev)
+        if a.ref is None:
+            ref = _committed(name, a.rev)
+        else:
+            ref = pd.read_csv(a.ref / name) if (a.ref / name).is_file() else None
         ref = None if ref is None else with_current_names(ref, name)
         if ref is None:
             print(f"new    {name} (no reference)")

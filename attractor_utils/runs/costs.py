@@ -92,17 +92,17 @@ class CostModel:
     :data:`FEATURES`; ``factors``: optimizer and dtype multipliers; ``overhead``: per batch, seconds = a + b x runs + c x parameters (M)."""
 
     def __init__(self, coef: dict[str, list[float]], factors: dict[str, float], overhead: list[float],
-                 info: dict | None = None, knees: dict[str, float] | None = None):
+                 info: dict | None = None, knees: dict | None = None):
         self.coef = {k: np.asarray(v, float) for k, v in coef.items()}
         self.factors, self.overhead, self.info = dict(factors), list(overhead), dict(info or {})
-        self.knees = dict(knees or {})
+        # per family, M parameters: [inner, far] (far None: one split); a lone number is [number, None]
+        self.knees = {f: list(v) if isinstance(v, (list, tuple)) else [v, None] for f, v in (knees or {}).items()}
 
     def epoch_seconds(self, c: dict, k: int = 1) -> float:
         """Seconds of one epoch (flow: one gradient evaluation) of ``k`` runs of configuration ``c`` as one batch."""
         opt = c.get("optimizer", "adam")
         fam = FAMILIES.get(opt, "adam")
-        knee = self.knees.get(fam, 2.0)  # M parameters: one split, or [inner, far] (far None: none)
-        t = float(self.coef[fam] @ _features(c, k, *(knee if isinstance(knee, list) else [knee])))
+        t = float(self.coef[fam] @ _features(c, k, *self.knees.get(fam, [2.0, None])))
         t *= self.factors.get(opt, 1.0)
         if c.get("dtype") == "float64":
             t *= self.factors.get("float64", 2.0)
