@@ -239,21 +239,26 @@ def test_a_probe_that_ends_is_cached_and_stands_for_its_recipe(tmp_path, plan_mo
 
     monkeypatch.setenv(plan.PROBE_ENV, "60")
     cache = Cache(tmp_path / "cache" / "runs")
-    cfgs = _configs(seeds=(0, 1, 2), epochs=3000, threshold=1e-3)
+    cfgs = _configs(seeds=(0, 1), epochs=3000, threshold=1e-6)
     runs = au.train_runs(cfgs, cache=cache, progress=False)
-    probe, call = _calls(plan_mode)
+    probe, call = _calls(plan_mode)  # no timing: after the probe, the batch left is one run
     assert probe["kind"] == "probe" and probe["finished"] and probe["converged"] and probe["key"] == config_key(cfgs[0])
     assert len(cache.entries()) == 1 and cache.get(cfgs[0])["epochs"] == probe["work"] < 3000
-    assert [r["cached"] for r in call["runs"]] == [True, False, False]
-    assert [r.result["epochs"] for r in runs] == [probe["work"]] * 3  # the stand-ins take the probe's work
+    assert [r["cached"] for r in call["runs"]] == [True, False]
+    assert [r.result["epochs"] for r in runs] == [probe["work"]] * 2  # the stand-in takes the probe's work
     probe_net = runs[0].model.state_dict()  # ... and its trained network
-    assert all(torch.equal(v, runs[2].model.state_dict()[k]) for k, v in probe_net.items())
+    assert all(torch.equal(v, runs[1].model.state_dict()[k]) for k, v in probe_net.items())
+    # its speed, measured from its progress, replaces the cost model's (1 ms an epoch) for its recipe's runs
+    assert probe["k"] == 1 and 0 < probe["seconds_per_work"] < probe["seconds"] / 50  # over 50 epochs or more
     p = project({"plan_seconds": probe["seconds"] + 1.0, "calls": [probe, call]}, cache, _model())
-    assert p["rest_on"] == {"cache": 0, "twin": 0, "probe": 2, "budget": 0} and p["probe_s"] == probe["seconds"]
-    assert p["expected_s"] == pytest.approx(probe["work"] * 1e-3)  # one batch of two, each to the probe's work
+    assert p["rest_on"] == {"cache": 0, "twin": 0, "probe": 1, "budget": 0} and p["probe_s"] == probe["seconds"]
+    assert p["expected_s"] == pytest.approx(probe["work"] * probe["seconds_per_work"]) and p["measured_rate"] == 1
     assert p["analysis_s"] == pytest.approx(1.0)  # the pass less its probe
+    unmeasured = {**probe, "seconds_per_work": None}
+    assert project({"plan_seconds": 1.0, "calls": [unmeasured, call]}, cache, _model())["expected_s"] == \
+        pytest.approx(probe["work"] * 1e-3)
     cold = project({"plan_seconds": 1.0, "calls": [probe, call]}, cache, _model(), assume_cold=True)
-    assert cold["rest_on"] == {"cache": 0, "twin": 0, "probe": 3, "budget": 0}  # the probe's own run too
+    assert cold["rest_on"] == {"cache": 0, "twin": 0, "probe": 2, "budget": 0}  # the probe's own run too
     plan._INDEX[str(cache.root)] = {}  # an index of the cache read before the probe ran (an earlier notebook's plan)
     again = project({"plan_seconds": probe["seconds"] + 1.0, "calls": [probe, call]}, cache, _model())
     assert again["expected_s"] == pytest.approx(p["expected_s"]) and again["rest_on"] == p["rest_on"]
@@ -261,16 +266,76 @@ def test_a_probe_that_ends_is_cached_and_stands_for_its_recipe(tmp_path, plan_mo
     monkeypatch.delenv(plan.PLAN_ENV)
     plan._INDEX.clear()
     au.train_runs(cfgs, cache=cache, progress=False)
-    assert len(cache.entries()) == 3
+    assert len(cache.entries()) == 2
     other = Cache(tmp_path / "other")
     au.train_runs(cfgs[:1], cache=other, progress=False)
     assert other.get(cfgs[0])["final_loss"] == cache.get(cfgs[0])["final_loss"]
 
 
+def test_a_batch_is_timed_as_a_batch_and_its_speed_scaled_to_other_sizes(tmp_path, plan_mode, monkeypatch):
+    from tools.lib.projection import project
+
+    monkeypatch.setenv(plan.PROBE_ENV, "60")
+    cache = Cache(tmp_path / "cache" / "runs")
+    cfgs = _configs(seeds=(0, 1, 2), epochs=3000, threshold=1e-6)
+    au.train_runs(cfgs, cache=cache, progress=False)
+    probe, timing, call = _calls(plan_mode)
+    assert timing["kind"] == "timing" and timing["k"] == 2 and timing["finished"] and timing["seconds_per_work"] > 0
+    assert timing["keys"] == [config_key(c) for c in cfgs[1:]] and len(cache.entries()) == 3  # it ended: stored
+    assert all(r["cached"] for r in call["runs"])
+    # from an empty cache: one batch of three, its slowest member's work at the batch's speed scaled from 2 to 3
+    # members by a cost model proportional to the members (and no overhead)
+    per_member = costs.CostModel({f: np.array([0, 0, 0, 0, 0, 1.0, 0, 0]) for f in ("adam", "gd", "flow")},
+                                 {"float64": 1.0}, [0.0, 0.0, 0.0])
+    cold = project({"plan_seconds": 0.0, "calls": [probe, timing, call]}, cache, per_member, assume_cold=True)
+    slowest = max(cache.get(c)["epochs"] for c in cfgs)
+    assert cold["rest_on"] == {"cache": 0, "twin": 0, "probe": 3, "budget": 0} and cold["measured_rate"] == 3
+    assert cold["expected_s"] == pytest.approx(slowest * timing["seconds_per_work"] * 3 / 2)
+    assert cold["probe_s"] == pytest.approx(probe["seconds"] + timing["seconds"])
+    # a batch that cannot end within the probe's time is stopped once its speed is measured, and stores nothing
+    plan_mode.write_text("")
+    monkeypatch.setenv(plan.PROBE_ENV, "3,60")
+    slow = _configs(seeds=(0, 1, 2), width=9, epochs=10**7, threshold=1e-30)
+    au.train_runs(slow, cache=cache, progress=False)
+    probe, timing, call = _calls(plan_mode)
+    assert not probe["finished"] and not timing["finished"] and timing["seconds_per_work"] > 0
+    assert not any(c in cache for c in slow)
+    plan._PROJECTED.clear()
+
+
+def test_a_timing_stops_once_its_batch_cannot_end_in_time(monkeypatch):
+    clock = [0.0]
+    monkeypatch.setattr(plan.time, "perf_counter", lambda: clock[0])
+
+    def run(loss_at, deadline=100.0, epochs=10**6, timing=True):
+        """Train (simulated: 50 epochs per 0.1 s) until the bar stops it: the seconds it ran, negative if stopped."""
+        clock[0] = 0.0
+        bar = plan._ProbeBar(epochs, deadline, [], [], threshold=1e-8 if timing else None, budget=epochs)
+        try:
+            for n in range(50, epochs + 1, 50):
+                clock[0] += 0.1
+                bar.update(50)
+                bar.set_postfix(loss=loss_at(n))
+                if loss_at(n) < 1e-8:
+                    return clock[0]
+        except plan.ProbeDeadline:
+            return -clock[0]
+        return clock[0]
+
+    # a loss that reaches the threshold at epoch 80,000 (160 s here) cannot end within 100 s: stopped once 2 s of
+    # progress are measured
+    assert -2.4 < run(lambda n: 10 ** (-n / 10_000)) < -2.0
+    # one that reaches it at epoch 8,000 (16 s) runs to its end, unless the deadline is sooner
+    assert run(lambda n: 10 ** (-n / 1_000)) == pytest.approx(16.1)
+    assert run(lambda n: 10 ** (-n / 1_000), deadline=10.0) == pytest.approx(-2.1)
+    # a probe (no threshold given) runs to its deadline
+    assert run(lambda n: 10 ** (-n / 10_000), deadline=10.0, timing=False) == pytest.approx(-10.1)
+
+
 def test_a_probe_at_its_time_limit_extrapolates_and_stores_nothing(tmp_path, plan_mode, monkeypatch):
     from tools.lib.projection import project
 
-    monkeypatch.setenv(plan.PROBE_ENV, "0.05,0.05")
+    monkeypatch.setenv(plan.PROBE_ENV, "1.5,1.5")
     cache = Cache(tmp_path / "cache" / "runs")
     cfgs = _configs(seeds=(0, 1), epochs=10**6, threshold=1e-30)
     other = _configs(seeds=(0,), width=9, epochs=10**6, threshold=1e-30)  # a second recipe: no probe time left
@@ -281,8 +346,9 @@ def test_a_probe_at_its_time_limit_extrapolates_and_stores_nothing(tmp_path, pla
     assert plan.expected_work(cfgs[1], cache) == (probe["work"], "probe")
     p = project({"plan_seconds": 1.0, "calls": [probe, call]}, cache, _model())
     assert p["rest_on"] == {"cache": 0, "twin": 0, "probe": 2, "budget": 1}
+    assert p["expected_s"] == pytest.approx(probe["work"] * probe["seconds_per_work"] + 10**6 * 1e-3)
     # a run of the same recipe with a larger budget is counted at the projection, not at the probe's budget
-    big = {**probe, "work": 1000, "budget": 1000, "projected": 5000}
+    big = {**probe, "work": 1000, "budget": 1000, "projected": 5000, "seconds_per_work": None}
     longer = {**call, "runs": [{**r, "config": {**r["config"], "max_epochs": 10**6}} for r in call["runs"]]}
     at = project({"plan_seconds": 0.0, "calls": [big, longer]}, cache, _model())
     assert at["expected_s"] == pytest.approx(5000 * 1e-3 + 10**6 * 1e-3)  # the other recipe: at its budget

@@ -66,8 +66,14 @@ def print_notebook(doc: dict, p: dict, workers: int, detail: bool = True) -> Non
                + (f"curve extrapolated to the threshold: {e.get('projected', e['work']):,}"
                   if e.get("projected", e["work"]) is not None else "does not fall: each run at its budget"))
         print(f"  probe ({e['seconds']:.0f} s): {_recipe_text(e)}: {how}")
-    if p["probes"]:
-        print(f"  probes: {len(p['probes'])}, {duration(p['probe_s'])} (their runs now cached count as such above)")
+    for e in p["timings"]:
+        speed = f"{1e3 * e['seconds_per_work']:.2f} ms per epoch" if e.get("seconds_per_work") else "speed not measured"
+        how = "ended, stored in the run cache" if e["finished"] else "stopped once measured"
+        print(f"  timing ({e['seconds']:.0f} s): {_recipe_text(e)}, a batch of {e['k']}: {speed}; {how}")
+    if p["probes"] or p["timings"]:
+        print(f"  probes and timings: {len(p['probes']) + len(p['timings'])}, {duration(p['probe_s'])} (their runs "
+              f"now cached count as such above); runs whose speed was measured here: {p['measured_rate']}, the "
+              "others at the cost model's")
     for e in doc.get("errors", []):
         if e.get("timeout"):
             print(f"  NOTE: cell {e['cell']} was interrupted by the cell time limit: the time outside training is at "

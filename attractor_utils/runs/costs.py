@@ -138,11 +138,12 @@ class CostModel:
         return cls(d["coef"], d["factors"], d["overhead"], info, d.get("knees"))
 
 
-def batch_seconds(batch: Sequence[dict], model: CostModel, works: Sequence[int]) -> float:
+def batch_seconds(batch: Sequence[dict], model: CostModel, works: Sequence[int], rate: float | None = None) -> float:
     """Seconds to train ``batch`` (runs trained as one ensemble) whose members do ``works``: the ensemble runs until
-    its last member stops."""
+    its last member stops, at ``rate`` seconds per unit of work (None: the cost model's)."""
     c0 = batch[0]
-    return model.batch_overhead(c0, len(batch)) + max(works) * model.epoch_seconds(c0, len(batch))
+    per = model.epoch_seconds(c0, len(batch)) if rate is None else rate
+    return model.batch_overhead(c0, len(batch)) + max(works) * per
 
 
 def sweep_plan(batches: Sequence[Sequence[dict]], cache: Cache) -> tuple[list[float], str] | None:

@@ -87,6 +87,15 @@ def recipe_key(c: dict) -> str:
     return json.dumps({k: c[k] for k in sorted(c) if k not in _SKIP_SIMILAR}, sort_keys=True, default=str)
 
 
+_SPEED = ("optimizer", "activation", "dim", "width", "depth", "n", "dtype", "bias", "keep_best", "task", "loss")
+
+
+def speed_key(c: dict) -> str:
+    """What decides the seconds an epoch of configuration ``c`` takes: its shape and optimizer, not its seeds, data
+    radius, rate, threshold or budget (the runs of one speed key train alike fast, however long)."""
+    return json.dumps({k: c.get(k) for k in _SPEED}, sort_keys=True, default=str)
+
+
 _INDEX: dict[str, dict[str, list[dict]]] = {}
 
 
@@ -196,7 +205,7 @@ def _probes_so_far() -> list[dict]:
         lines = Path(os.environ[PLAN_ENV]).read_text().splitlines()
     except (OSError, KeyError):
         return []
-    return [e for e in map(json.loads, filter(str.strip, lines)) if e.get("kind") == "probe"]
+    return [e for e in map(json.loads, filter(str.strip, lines)) if e.get("kind") in ("probe", "timing")]
 
 
 def extrapolate_work(samples: Sequence[tuple[int, float]], threshold: float, budget: int) -> int:
@@ -228,18 +237,30 @@ def _unbounded(samples: Sequence[tuple[int, float]], threshold: float) -> int | 
 
 
 class _ProbeBar:
-    """A training loop's progress bar during a probe: records (work, loss) and raises :class:`ProbeDeadline` once
-    ``deadline`` (``time.perf_counter()``) has passed."""
+    """A training loop's progress bar during a probe: records (work, loss) in ``samples`` and (work, time) in
+    ``marks``, and raises :class:`ProbeDeadline` once ``deadline`` (``time.perf_counter()``) has passed; with
+    ``threshold`` and ``budget`` (a timing probe), also once the loss curve extrapolated (:func:`extrapolate_work`)
+    says the run cannot end before the deadline at the speed measured so far (after its first 2 s)."""
 
-    def __init__(self, total: int, deadline: float, samples: list):
-        self.n, self.total, self.deadline, self.samples = 0, total, deadline, samples
+    def __init__(self, total: int, deadline: float, samples: list, marks: list, threshold: float | None = None,
+                 budget: int = 0):
+        self.n, self.total, self.deadline, self.samples, self.marks = 0, total, deadline, samples, marks
+        self.threshold, self.budget = threshold, budget
 
     def _check(self) -> None:
-        if time.perf_counter() > self.deadline:
+        now = time.perf_counter()
+        if now > self.deadline:
             raise ProbeDeadline
+        if self.threshold is not None and len(self.marks) > 2 and now - self.marks[0][1] > 2.0:
+            rate = seconds_per_work(self.marks)
+            end = extrapolate_work(self.samples, self.threshold, self.budget)
+            if rate is not None and rate * (end - self.n) > self.deadline - now:
+                raise ProbeDeadline
 
     def update(self, k: int = 1) -> None:
         self.n += k
+        if k:
+            self.marks.append((self.n, time.perf_counter()))
         self._check()
 
     def set_postfix(self, refresh: bool = True, **kw) -> None:
@@ -256,46 +277,67 @@ class _ProbeBar:
         pass
 
 
-def _timed(train_fn: Callable[[], object], seconds: float) -> tuple[object | None, list, float]:
-    """Run ``train_fn`` with the training loops' progress drawn by a :class:`_ProbeBar` of ``seconds``: (its return
-    value or None when stopped at the limit, the loss samples, seconds taken)."""
+def seconds_per_work(marks: Sequence[tuple[int, float]]) -> float | None:
+    """Seconds per unit of work (epoch; for the flow, gradient evaluation) measured by a probe's progress ``marks``
+    (work, ``time.perf_counter()``) from its first mark to its last (what comes before the first mark, building
+    the networks and the data, is left out); None with fewer than two marks apart."""
+    if len(marks) < 2 or marks[-1][0] <= marks[0][0]:
+        return None
+    return (marks[-1][1] - marks[0][1]) / (marks[-1][0] - marks[0][0])
+
+
+def _timed(train_fn: Callable[[], object], seconds: float, threshold: float | None = None,
+           budget: int = 0) -> tuple[object | None, list, list, float]:
+    """Run ``train_fn`` with the training loops' progress drawn by a :class:`_ProbeBar` of ``seconds`` (``threshold``
+    and ``budget``: a timing probe, see there): (its return value or None when stopped, the loss samples, the
+    progress marks, seconds taken)."""
     samples: list = []
+    marks: list = []
     t0 = time.perf_counter()
     old = core_progress.progress_hook
-    core_progress.progress_hook = lambda total, desc: _ProbeBar(total, t0 + seconds, samples)
+    core_progress.progress_hook = lambda total, desc: _ProbeBar(total, t0 + seconds, samples, marks, threshold,
+                                                                budget)
     try:
         out = train_fn()
     except ProbeDeadline:
         out = None
     finally:
         core_progress.progress_hook = old
-    return out, samples, time.perf_counter() - t0
+    return out, samples, marks, time.perf_counter() - t0
 
 
-def probe_runs(configs: Sequence[dict], fn: Callable[..., object], cache: Cache, device=None) -> None:
-    """In plan mode with probes on (:func:`probe_limits`): for each recipe of ``configs`` (runs not in ``cache``)
-    with no finished run in the cache and no probe yet in this pass, while the pass's probe time lasts, train its
-    first run with ``fn([config], cache, device=..., progress=True)`` for at most the probe's seconds, and append the
-    probe to the plan file."""
+def probe_runs(batches: Sequence[Sequence[dict]], fn: Callable[..., object], cache: Cache, device=None) -> None:
+    """In plan mode with probes on (:func:`probe_limits`), while the pass's probe time lasts, for the ``batches`` of
+    a call (runs trained together; runs in ``cache`` left out), train with ``fn(configs, cache, device=...,
+    progress=True)`` and append to the plan file:
+
+    - a *probe* of each recipe with no finished run in the cache and no probe yet in this pass: its first run, for
+      at most the probe's seconds (the work it ends at or its extrapolated work, and its seconds per unit of work);
+    - a *timing* of each batch of two runs or more whose :func:`speed_key` and size have none yet in this pass: the
+      batch itself, stopped once its speed is measured and it cannot end within the probe's seconds (its seconds per unit
+      of work as a batch; a batch that ends is stored like any run: its slowest member is measured too)."""
     limits = probe_limits()
     if limits is None:
         return
     per, total = limits
     done = _probes_so_far()
-    spent, probed = sum(p["seconds"] for p in done), {p["recipe"] for p in done}
-    for c in configs:
+    spent = sum(p["seconds"] for p in done)
+    probed = {p["recipe"] for p in done if p["kind"] == "probe"}
+    timed = {(p["speed"], p["k"]) for p in done if p["kind"] == "timing"}
+    for c in (c for b in batches for c in b):
         recipe = recipe_key(c)
         if recipe in probed or c in cache or _index(cache).get(recipe):
             continue
         if spent >= total:
-            break
+            return
         probed.add(recipe)
         budget = int(c["max_epochs"])
-        _, samples, secs = _timed(lambda: fn([c], cache, device=device, progress=True), min(per, total - spent))
+        _, samples, marks, secs = _timed(lambda: fn([c], cache, device=device, progress=True), min(per, total - spent))
         spent += secs
         res = cache.get(c)
-        entry = {"kind": "probe", "cell": _cell(), "recipe": recipe, "key": config_key(c), "budget": budget,
-                 "seconds": round(secs, 2), "finished": res is not None}
+        entry = {"kind": "probe", "cell": _cell(), "recipe": recipe, "key": config_key(c), "budget": budget, "k": 1,
+                 "speed": speed_key(c), "seconds": round(secs, 2), "finished": res is not None,
+                 "seconds_per_work": seconds_per_work(marks)}
         if res is not None:  # ended: stored like any run; later plans find it in the cache
             _INDEX.pop(str(cache.root), None)
             entry.update(work=work_of(res, c), converged=bool(res.get("converged")))
@@ -306,6 +348,24 @@ def probe_runs(configs: Sequence[dict], fn: Callable[..., object], cache: Cache,
                          loss=samples[-1][1] if samples else None)
             _PROJECTED[recipe] = entry["projected"] or _NEVER
         _append(entry)
+    for b in batches:
+        todo = [c for c in b if c not in cache]
+        if len(todo) < 2 or (speed_key(todo[0]), len(todo)) in timed:
+            continue
+        if spent >= total:
+            return
+        speed, budget = speed_key(todo[0]), max(int(c["max_epochs"]) for c in todo)
+        timed.add((speed, len(todo)))
+        _, _, marks, secs = _timed(lambda: fn(todo, cache, device=device, progress=True), min(per, total - spent),
+                                   float(todo[0].get("loss_threshold", 1e-8)), budget)
+        spent += secs
+        finished = all(c in cache for c in todo)
+        if finished:
+            _INDEX.pop(str(cache.root), None)
+        _append({"kind": "timing", "cell": _cell(), "recipe": recipe_key(todo[0]), "speed": speed, "k": len(todo),
+                 "seconds": round(secs, 2),
+                 "seconds_per_work": seconds_per_work(marks), "finished": finished,
+                 "keys": [config_key(c) for c in todo]})
 
 
 class DirectProbe:
@@ -316,16 +376,19 @@ class DirectProbe:
 
     def __init__(self, recipe: str, budget: int, threshold: float):
         self.recipe, self.budget, self.threshold, self.samples, self.count = recipe, int(budget), float(threshold), [], 0
+        self.marks: list = []
         limits = probe_limits()
         done = _probes_so_far() if limits else []
         spent = sum(p["seconds"] for p in done)
-        self.active = bool(limits) and spent < limits[1] and recipe not in {p["recipe"] for p in done}
+        self.active = bool(limits) and spent < limits[1] and recipe not in {p["recipe"] for p in done
+                                                                             if p["kind"] == "probe"}
         self.seconds = min(limits[0], limits[1] - spent) if self.active else 0.0
         self.t0 = time.perf_counter()
 
     def callback(self, epoch: int, loss, model=None) -> None:
         if self.count % 50 == 0:
             self.samples.append((self.count, float(np.max(loss))))
+            self.marks.append((self.count, time.perf_counter()))
         self.count += 1
         if time.perf_counter() - self.t0 > self.seconds:
             raise ProbeDeadline
@@ -333,7 +396,8 @@ class DirectProbe:
     def finish(self, work: int, converged: bool, stopped: bool) -> None:
         """Append the probe (``work`` done; ``stopped`` at the time limit) to the plan file."""
         entry = {"kind": "probe", "cell": _cell(), "recipe": self.recipe, "key": self.recipe, "budget": self.budget,
-                 "seconds": round(time.perf_counter() - self.t0, 2), "finished": not stopped}
+                 "seconds": round(time.perf_counter() - self.t0, 2), "finished": not stopped, "k": 1,
+                 "speed": self.recipe, "seconds_per_work": seconds_per_work(self.marks)}
         if stopped:
             entry.update(work=extrapolate_work(self.samples, self.threshold, self.budget), work_done=int(work),
                          projected=_unbounded(self.samples, self.threshold), converged=None)

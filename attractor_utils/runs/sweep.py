@@ -40,7 +40,7 @@ def run_batches(configs: Sequence[dict], batches: Sequence[Sequence[dict]], fn: 
     train. ``progress``: one line of text (:mod:`~.progress`)."""
     backend, client = _backend(backend, client)
     if plan.planning():
-        plan.probe_runs([c for b in batches for c in b], fn, cache, device)  # with probes on: measure new recipes
+        plan.probe_runs(batches, fn, cache, device)  # with probes on: measure new recipes and batches
         plan.record_call(kind, configs, cache, device)
         return
     if not batches:

@@ -4,13 +4,15 @@ planned total of a notebook (one rule for ``make plan``'s projection and ``make 
 from __future__ import annotations
 
 import json
+import math
 import os
+import statistics
 from pathlib import Path
 
 from attractor_utils.runs.batching import chunk_batches
 from attractor_utils.runs.caching import Cache
 from attractor_utils.runs.costs import CostModel, batch_seconds
-from attractor_utils.runs.plan import expected_work, forget_index, recipe_key, work_of
+from attractor_utils.runs.plan import expected_work, forget_index, recipe_key, speed_key, work_of
 from tools.lib.paths import ROOT, figures_folder
 from tools.lib.plans import load_plan
 
@@ -46,17 +48,36 @@ def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_
     seen: set[str] = set()
     r_key: dict[int, str] = {}  # id(config) -> its cache key
     probes = {e["recipe"]: e for e in doc["calls"] if e["kind"] == "probe"}
+    timings = [e for e in doc["calls"] if e["kind"] == "timing"]
+    timed_keys = {k for e in timings if e["finished"] for k in e["keys"]}  # runs a timing trained to their end
+    measured: dict[str, dict[int, list[float]]] = {}  # speed key -> {batch size: seconds per unit of work}
+    for e in [*probes.values(), *timings]:
+        if e.get("seconds_per_work") and e.get("speed"):
+            measured.setdefault(e["speed"], {}).setdefault(int(e["k"]), []).append(float(e["seconds_per_work"]))
+
+    def rate(speed: str, c: dict, k: int) -> float | None:
+        """Seconds per unit of work of a batch of ``k`` runs of ``speed`` (:func:`speed_key`; shape ``c``) measured by
+        this plan (the median at the nearest size measured, scaled to ``k`` by the cost model); None where nothing
+        was measured."""
+        got = measured.get(speed)
+        if not got:
+            return None
+        km = min(got, key=lambda j: (abs(math.log(j / k)), -j))
+        return statistics.median(got[km]) * model.epoch_seconds(c, k) / model.epoch_seconds(c, km)
+
     out = {"runs": 0, "cached": 0, "train": 0, "expected_s": 0.0, "at_most_s": 0.0, "expected_n_s": 0.0,
            "at_most_n_s": 0.0, "direct": 0, "direct_s": 0.0, "groups": {}, "sources": set(),
            "batches": [], "rest_on": {"cache": 0, "twin": 0, "probe": 0, "budget": 0},
-           "probes": list(probes.values()), "probe_s": sum(e["seconds"] for e in probes.values())}
+           "probes": list(probes.values()), "timings": timings,
+           "probe_s": sum(e["seconds"] for e in [*probes.values(), *timings]),
+           "measured_rate": 0}
 
     def source(src: str) -> None:
         out["sources"].add(src)
         out["rest_on"]["twin" if src == "similar" else src] += 1
 
     for call in doc["calls"]:
-        if call["kind"] == "probe":
+        if call["kind"] in ("probe", "timing"):
             continue
         if call["kind"] == "direct":
             probe = probes.get(call.get("key"))
@@ -68,8 +89,9 @@ def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_
                 work, src = call["budget"], "budget"
             source(src)
             c = {**call["shape"], "keep_best": False}
-            e = work * model.epoch_seconds(c, 1)
-            m = call["budget"] * model.epoch_seconds(c, 1)
+            per = rate(call.get("key"), c, 1) or model.epoch_seconds(c, 1)
+            e = work * per
+            m = call["budget"] * per
             out["direct"] += 1
             out["direct_s"] += e
             out["expected_s"] += e
@@ -101,16 +123,19 @@ def project(doc: dict, cache: Cache, model: CostModel, workers: int = 8, assume_
             for c in b:
                 res = peek(cache, c)
                 probe = probes.get(recipe_key(c))
-                if res is not None:  # its own record; made by this plan's probe when the probe was this run
-                    w, src = work_of(res, c), "probe" if probe is not None and probe["key"] == r_key[id(c)] else "cache"
+                if res is not None:  # its own record; made by this plan's probe or timing when they trained it
+                    mine = (probe is not None and probe["key"] == r_key[id(c)]) or r_key[id(c)] in timed_keys
+                    w, src = work_of(res, c), "probe" if mine else "cache"
                 else:
                     w, src = expected_work(c, cache)
                     if probe is not None and src != "cache":  # the recipe measured by this plan's probe
                         w, src = (w if probe["finished"] else _probed(probe, int(c["max_epochs"]))), "probe"
                 works.append(w)
                 source(src)
-            e = batch_seconds(b, model, works)
-            m = batch_seconds(b, model, [c["max_epochs"] for c in b])
+            per = rate(speed_key(b[0]), b[0], len(b))
+            out["measured_rate"] += len(b) if per is not None else 0
+            e = batch_seconds(b, model, works, per)
+            m = batch_seconds(b, model, [c["max_epochs"] for c in b], per)
             exp_costs.append(e)
             max_costs.append(m)
             out["batches"].append((len(b), e))
