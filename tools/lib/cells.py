@@ -38,6 +38,15 @@ CELLS: dict[str, dict] = {
         "decides": ["Many iterative fixed points are false positives at depths 1, 2, 3",
                     "A good loss does not imply many attractors (the thesis's widths and depths, with bias, one seed)"],
     },
+    "06-thesis-shallow": {
+        "notebook": "06_relu_grid",
+        "parameters": {"widths": [32, 64, 128], "depths": [1, 2, 3], "uniform_depths": [1, 2, 3], "biases": [True],
+                       "seeds": [0]},
+        "decides": ["Many iterative fixed points are false positives at depths 1, 2, 3 (the thesis's widths at the "
+                    "depths the claim names, with bias, one seed: the largest part of 06-thesis that fits a session "
+                    "here)",
+                    "A good loss does not imply many attractors (the thesis's three widths at depths 1 to 3, with bias)"],
+    },
     "09-wide": {
         "notebook": "09_width_depth_mnist",
         "parameters": {"widths": [512, 1024], "depths": [4, 6], "cycle_lens": []},
