@@ -167,6 +167,8 @@ def main_plan(args) -> int:
         for key, field in (("seconds", "planned_s"), ("at_most_seconds", "planned_at_most_s"),
                            ("seconds_on_workers", "planned_n_s")):
             doc.setdefault(key, {}).update({stem: round(p[field], 1) for stem, p in rows})
+        doc.setdefault("cold_at_most_seconds", {}).update({stem: round(c["planned_at_most_s"], 1)
+                                                           for stem, c in colds.items()})
         doc.setdefault("date", {}).update({stem: time.strftime("%Y-%m-%d") for stem, _ in rows})
         doc.setdefault("cold_seconds", {}).update({stem: round(c["planned_s"], 1) for stem, c in colds.items()})
         doc.setdefault("rests_on", {}).update({stem: {k: n for k, n in c["rest_on"].items() if n}

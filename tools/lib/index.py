@@ -62,7 +62,8 @@ def plan_check(figdir: Path, colds: dict) -> list[str]:
     the same processor; none without a plan."""
     plan = _plan_doc(figdir)
     proj = {**plan.get("seconds", {}), **plan.get("cold_seconds", {})}
-    rows = [(s, c, proj[s], plan.get("at_most_seconds", {}).get(s)) for s, c in sorted(colds.items()) if s in proj]
+    most = {**plan.get("at_most_seconds", {}), **plan.get("cold_at_most_seconds", {})}
+    rows = [(s, c, proj[s], most.get(s)) for s, c in sorted(colds.items()) if s in proj]
     if not rows:
         return []
     cpu = _cpu(plan.get("machine"))
