@@ -89,6 +89,10 @@ def test_relu_grid_claims_follow_their_rules():
     # no settled iteration at depths 1-3: no rate to compare
     none = _verdicts(claims.relu_grid_claims(_grid([0, 0, 0, 3], [0, 0, 0, 0], [0, 0, 0, 5])))
     assert none[FP] == "not reached"
+    # no depth with an attractor (the 06-thesis-shallow cell): too shallow to tell, not a result against the claim
+    flat = claims.relu_grid_claims(_grid([0, 0, 0], [50, 20, 10], [50, 20, 10], epochs=50_000, converged=False))
+    assert _verdicts(flat)[DEPTH] == "not reached" and _raw(flat)[DEPTH] == "disagrees"
+    assert "no depth of the grid has an attractor" in [r for r in flat if r["claim"] == DEPTH][0]["unmet"]
 
 
 def test_false_positive_rates_need_enough_settled_iterations_and_must_fall_strictly():

@@ -330,6 +330,13 @@ def test_a_timing_stops_once_its_batch_cannot_end_in_time(monkeypatch):
     assert run(lambda n: 10 ** (-n / 1_000), deadline=10.0) == pytest.approx(-2.1)
     # a probe (no threshold given) runs to its deadline
     assert run(lambda n: 10 ** (-n / 10_000), deadline=10.0, timing=False) == pytest.approx(-10.1)
+    # the curve is fitted at most every FIT_EVERY seconds, not at each of the 161 updates of a 16.1 s run
+    fits = []
+    real = plan.extrapolate_work
+    monkeypatch.setattr(plan, "extrapolate_work", lambda *a: fits.append(clock[0]) or real(*a))
+    assert run(lambda n: 10 ** (-n / 1_000)) == pytest.approx(16.1)
+    assert 2 < len(fits) <= (16.1 - 2.0) / plan._ProbeBar.FIT_EVERY + 1
+    assert min(b - a for a, b in zip(fits, fits[1:])) >= plan._ProbeBar.FIT_EVERY - 1e-9
 
 
 def test_a_probe_at_its_time_limit_extrapolates_and_stores_nothing(tmp_path, plan_mode, monkeypatch):

@@ -240,18 +240,23 @@ class _ProbeBar:
     """A training loop's progress bar during a probe: records (work, loss) in ``samples`` and (work, time) in
     ``marks``, and raises :class:`ProbeDeadline` once ``deadline`` (``time.perf_counter()``) has passed; with
     ``threshold`` and ``budget`` (a timing probe), also once the loss curve extrapolated (:func:`extrapolate_work`)
-    says the run cannot end before the deadline at the speed measured so far (after its first 2 s)."""
+    says the run cannot end before the deadline at the speed measured so far (after its first 2 s; the curve is
+    fitted at most every ``FIT_EVERY`` seconds, not at every step)."""
+
+    FIT_EVERY = 0.5
 
     def __init__(self, total: int, deadline: float, samples: list, marks: list, threshold: float | None = None,
                  budget: int = 0):
         self.n, self.total, self.deadline, self.samples, self.marks = 0, total, deadline, samples, marks
-        self.threshold, self.budget = threshold, budget
+        self.threshold, self.budget, self.next_fit = threshold, budget, 0.0
 
     def _check(self) -> None:
         now = time.perf_counter()
         if now > self.deadline:
             raise ProbeDeadline
-        if self.threshold is not None and len(self.marks) > 2 and now - self.marks[0][1] > 2.0:
+        if (self.threshold is not None and len(self.marks) > 2 and now - self.marks[0][1] > 2.0
+                and now >= self.next_fit):
+            self.next_fit = now + self.FIT_EVERY
             rate = seconds_per_work(self.marks)
             end = extrapolate_work(self.samples, self.threshold, self.budget)
             if rate is not None and rate * (end - self.n) > self.deadline - now:

@@ -36,7 +36,8 @@ CELLS: dict[str, dict] = {
         "parameters": {"widths": [32, 64, 128], "depths": [1, 2, 3, 6, 11], "uniform_depths": [1, 2, 3, 6, 11],
                        "biases": [True], "seeds": [0]},
         "decides": ["Many iterative fixed points are false positives at depths 1, 2, 3",
-                    "A good loss does not imply many attractors (the thesis's widths and depths, with bias, one seed)"],
+                    "A good loss does not imply many attractors (the thesis's widths and depths, with bias, one seed)",
+                    "Sufficient depth is required for creating attractors (with bias) (the thesis's depths 1 to 11)"],
     },
     "06-thesis-shallow": {
         "notebook": "06_relu_grid",
@@ -46,6 +47,15 @@ CELLS: dict[str, dict] = {
                     "depths the claim names, with bias, one seed: the largest part of 06-thesis that fits a session "
                     "here)",
                     "A good loss does not imply many attractors (the thesis's three widths at depths 1 to 3, with bias)"],
+    },
+    "06-thesis-deep": {
+        "notebook": "06_relu_grid",
+        "parameters": {"widths": [32, 64, 128], "depths": [6, 11], "uniform_depths": [6, 11], "biases": [True],
+                       "seeds": [0]},
+        "decides": ["A good loss does not imply many attractors (the thesis's three widths at depths 6 and 11, with "
+                    "bias: the half of 06-thesis that 06-thesis-shallow leaves; 06-thesis then judges the whole grid "
+                    "from the cache, training nothing)",
+                    "Sufficient depth is required for creating attractors (with bias) (depths 6 and 11)"],
     },
     "09-wide": {
         "notebook": "09_width_depth_mnist",

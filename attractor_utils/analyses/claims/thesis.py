@@ -168,8 +168,10 @@ def relu_grid_claims(df: pd.DataFrame, thesis_fp: dict[int, float] | None = None
                               else "the deepest net has no more attractors than the shallowest"),
                              evidence=evidence(line), scale=grid_scale,
                              unmet=[f"{len(bad)} of {len(line)} runs neither reached the loss threshold nor trained "
-                                    f"{THESIS_EPOCHS:,} epochs" if len(bad) else ""],
-                             to_decide="the thesis's 50,000 epochs for every depth"))
+                                    f"{THESIS_EPOCHS:,} epochs" if len(bad) else "",
+                                    "no depth of the grid has an attractor: it cannot tell a grid too shallow for "
+                                    "any from a result against the claim" if by.a.max() == 0 else ""],
+                             to_decide="the thesis's 50,000 epochs for every depth, and a depth with attractors"))
     else:
         out.append(DEPTH.row("fewer than two depths", "not tested", "the preset has fewer than two depths with bias",
                              evidence=evidence(wb), to_decide="two or more depths with bias"))
