@@ -106,12 +106,18 @@ def test_paper_cells_are_listed_with_their_training_run_and_what_they_decide(tmp
     (folder / "timings.json").write_text(json.dumps({cell["notebook"]: t}))
     text = _index(tmp_path, {"01_a": {"preset": "paper"}})
     row = next(ln for ln in text.splitlines() if ln.startswith("| `06-grid`"))
-    assert "| 6 | 1479 | - | 25 |" in row and cell["decides"][0] in row
-    (tmp_path / "plan.json").write_text(json.dumps({"machine": "Test CPU", "cold_seconds": {"cell-06-grid": 1200.0},
-                                                    "rests_on": {"cell-06-grid": {"probe": 6}}}))
-    row = next(ln for ln in _index(tmp_path, {"01_a": {"preset": "paper"}}).splitlines()
-               if ln.startswith("| `06-grid`"))
-    assert "| 6 | 1479 | 1200 (probe 6) | 25 |" in row  # the cell's projection next to its training run
+    assert "| 6 | 1479 | - | - | 25 |" in row and cell["decides"][0] in row
+
+    def row_with(rests_on: dict, machine: str = "Test CPU") -> str:
+        (tmp_path / "plan.json").write_text(json.dumps({"machine": machine, "cold_seconds": {"cell-06-grid": 1200.0},
+                                                        "rests_on": {"cell-06-grid": rests_on}}))
+        return next(ln for ln in _index(tmp_path, {"01_a": {"preset": "paper"}}).splitlines()
+                    if ln.startswith("| `06-grid`"))
+
+    # the cell's projection next to its training run, and their ratio where the run trained what the plan projects
+    assert "| 6 | 1479 | 1200 (probe 6) | 1.23 | 25 |" in row_with({"probe": 6})
+    assert "| 6 | 1479 | 1200 (probe 4, budget 4) | - (6 of 8 trained) | 25 |" in row_with({"probe": 4, "budget": 4})
+    assert "| - (run on Test CPU) |" in row_with({"probe": 6}, machine="Other CPU, 2 torch threads")
     assert "Paper cells" not in _index(tmp_path / "variants", {"01_a": {"preset": "paper"}})
 
 

@@ -83,6 +83,20 @@ def plan_check(figdir: Path, colds: dict) -> list[str]:
     return out
 
 
+def _cell_ratio(plan: dict, name: str, train: dict | None) -> str:
+    """A cell's training run over its plan from an empty cache: "-" without both, and with the reason where the run
+    trained another number of networks than the plan projects or ran on another processor."""
+    proj = plan.get("cold_seconds", {}).get(f"cell-{name}")
+    if proj is None or not train:
+        return "-"
+    planned = sum(plan.get("rests_on", {}).get(f"cell-{name}", {}).values())
+    if train.get("trained") != planned:
+        return f"- ({train.get('trained')} of {planned} trained)"
+    if _cpu(train.get("machine")) != _cpu(plan.get("machine")):
+        return f"- (run on {_cpu(train.get('machine'))})"
+    return f"{train['seconds'] / proj:.2f}"
+
+
 def cells_section(figdir: Path) -> list[str]:
     """Lines listing the paper cells run into ``<figdir>/variants/`` (:data:`tools.lib.cells.CELLS`; a folder is
     listed under the cell :func:`~tools.lib.cells.cell_of` names): each cell's folder, the claims it decides, how
@@ -104,9 +118,10 @@ def cells_section(figdir: Path) -> list[str]:
            "here; the scorecard marks their verdicts as partial paper scale). *Training run*: the latest run that "
            "trained networks into the shared paper cache, and how many it trained; a cell resumed after an "
            "interruption trained only the rest, and its time is that of the rest. *Warm*: a re-run that trained "
-           "none.", "",
-           "| cell | folder | decides | networks trained | training run (s) | plan (s) | warm (s) |",
-           "|---|---|---|---|---|---|---|"]
+           "none. *Run / plan*: the training run's time over the plan's, only where the run trained every network "
+           "the plan projects, on the plan's processor.", "",
+           "| cell | folder | decides | networks trained | training run (s) | plan (s) | run / plan | warm (s) |",
+           "|---|---|---|---|---|---|---|---|"]
     plan = _plan_doc(figdir)
     for name, cell, folder, t in found:
         train = training_run(t)
@@ -114,7 +129,8 @@ def cells_section(figdir: Path) -> list[str]:
         proj = plan.get("cold_seconds", {}).get(f"cell-{name}")
         projected = "-" if proj is None else f"{proj:.0f} ({_rests_on(plan, f'cell-{name}')})"
         out.append(f"| `{name}` | [{folder.name}](variants/{folder.name}) | {'; '.join(cell['decides'])} | {trained} "
-                   f"| {_seconds(train)} | {projected} | {_seconds(t.get('warm'))} |")
+                   f"| {_seconds(train)} | {projected} | {_cell_ratio(plan, name, train)} | "
+                   f"{_seconds(t.get('warm'))} |")
     if plan.get("cold_seconds"):
         out.append("")
         out.append("*Plan*: `make plan CELL=<name> PROBE=...`, the cell's projection from an empty cache on "
