@@ -84,17 +84,21 @@ def plan_check(figdir: Path, colds: dict) -> list[str]:
 
 
 def _cell_ratio(plan: dict, name: str, train: dict | None) -> str:
-    """A cell's training run over its plan from an empty cache: "-" without both, and with the reason where the run
-    trained another number of networks than the plan projects or ran on another processor."""
+    """A cell's training run over its plan from an empty cache: "-" without both or where the run was on another
+    processor; a lower bound ("≥") where the run trained fewer networks than the plan projects (the rest were
+    trained before), none where it trained more."""
     proj = plan.get("cold_seconds", {}).get(f"cell-{name}")
     if proj is None or not train:
         return "-"
-    planned = sum(plan.get("rests_on", {}).get(f"cell-{name}", {}).values())
-    if train.get("trained") != planned:
-        return f"- ({train.get('trained')} of {planned} trained)"
     if _cpu(train.get("machine")) != _cpu(plan.get("machine")):
         return f"- (run on {_cpu(train.get('machine'))})"
-    return f"{train['seconds'] / proj:.2f}"
+    planned, trained = sum(plan.get("rests_on", {}).get(f"cell-{name}", {}).values()), train.get("trained")
+    ratio = f"{train['seconds'] / proj:.2f}"
+    if trained == planned:
+        return ratio
+    if trained < planned:
+        return f"≥ {ratio} ({trained} of {planned} trained)"
+    return f"- ({trained} trained, {planned} planned)"
 
 
 def cells_section(figdir: Path) -> list[str]:
@@ -118,8 +122,8 @@ def cells_section(figdir: Path) -> list[str]:
            "here; the scorecard marks their verdicts as partial paper scale). *Training run*: the latest run that "
            "trained networks into the shared paper cache, and how many it trained; a cell resumed after an "
            "interruption trained only the rest, and its time is that of the rest. *Warm*: a re-run that trained "
-           "none. *Run / plan*: the training run's time over the plan's, only where the run trained every network "
-           "the plan projects, on the plan's processor.", "",
+           "none. *Run / plan*: the training run's time over the plan's, on the plan's processor; a lower bound where "
+           "the run trained only some of the networks the plan projects (the others were trained before).", "",
            "| cell | folder | decides | networks trained | training run (s) | plan (s) | run / plan | warm (s) |",
            "|---|---|---|---|---|---|---|---|"]
     plan = _plan_doc(figdir)
