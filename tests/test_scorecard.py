@@ -42,6 +42,14 @@ def test_a_cell_verdict_of_not_tested_is_not_run_and_the_cost_is_the_training_ru
     assert cost_rows and all("measured: 25 min, 6 networks trained" in ln for ln in cost_rows)  # not the 25 s re-run
     # the cell is not the whole preset: what the whole would cost stays in view
     assert all("projected: 14.2 h for the paper preset" in ln for ln in cost_rows)
+    # a cell judged from networks other cells trained has only a warm run: its cost says it trained none
+    whole = tmp_path / "paper" / "variants" / "06_relu_grid--biases=True--seeds=0"
+    _table(whole, rows("partly", "not tested"))
+    (whole / "timings.json").write_text(json.dumps(
+        {"06_relu_grid": record(None, "paper", 47.0, 1400, 0, False, host=HOST, date="2025-01-02")}))
+    card = write_scorecard(tmp_path).read_text()
+    cost_rows = [ln for ln in card.splitlines() if ln.startswith("| `06_relu_grid` |") and "measured:" in ln]
+    assert all("1 min, 0 networks trained (`variants/06_relu_grid--biases=True--seeds=0`)" in ln for ln in cost_rows)
 
 
 def test_a_projected_cell_that_decides_an_open_claim_is_its_cost_with_what_it_rests_on(tmp_path):

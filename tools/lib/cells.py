@@ -6,7 +6,10 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-# name -> the notebook, its parameters at the paper preset, and what the cell decides (claims as their tables name them)
+# name -> the notebook, its parameters at the paper preset, and what the cell decides (claims as their tables name them).
+# A folder's name records only the settings that differ from the preset, and cell_of takes the first cell that agrees
+# with them: a cell close to the preset (06-thesis: the preset's grid, one seed, with bias) comes before the cells of
+# its notebook that restrict more (06-grid), whose folders name the settings that tell them apart.
 CELLS: dict[str, dict] = {
     "03-wide": {
         "notebook": "03_beyond_linear_region",
@@ -22,6 +25,16 @@ CELLS: dict[str, dict] = {
         "decides": ["The curves converge as the width grows (the NTK limit): each width's distance to the computed "
                     "limit at r = 50, out to width 1e6 (minutes, where 03-wide takes hours)"],
     },
+    "06-thesis": {
+        "notebook": "06_relu_grid",
+        "parameters": {"widths": [32, 64, 128], "depths": [1, 2, 3, 6, 11], "uniform_depths": [1, 2, 3, 6, 11],
+                       "biases": [True], "seeds": [0]},
+        "decides": ["Many iterative fixed points are false positives at depths 1, 2, 3",
+                    "A good loss does not imply many attractors (the thesis's widths and depths, with bias, one seed; "
+                    "the networks of 06-thesis-shallow and 06-thesis-deep judged together)",
+                    "Sufficient depth is required for creating attractors (with bias) (the thesis's depths 1 to 11)",
+                    "With bias, CIFAR-10 is more sensitive to depth and random images to width (on the stand-in)"],
+    },
     "06-grid": {
         "notebook": "06_relu_grid",
         "parameters": {"widths": [32, 128], "depths": [1, 3, 6], "uniform_depths": [1, 3, 6], "biases": [True],
@@ -30,14 +43,6 @@ CELLS: dict[str, dict] = {
                     "Many iterative fixed points are false positives at depths 1, 2, 3",
                     "A good loss does not imply many attractors",
                     "Sufficient depth is required for creating attractors (with bias)"],
-    },
-    "06-thesis": {
-        "notebook": "06_relu_grid",
-        "parameters": {"widths": [32, 64, 128], "depths": [1, 2, 3, 6, 11], "uniform_depths": [1, 2, 3, 6, 11],
-                       "biases": [True], "seeds": [0]},
-        "decides": ["Many iterative fixed points are false positives at depths 1, 2, 3",
-                    "A good loss does not imply many attractors (the thesis's widths and depths, with bias, one seed)",
-                    "Sufficient depth is required for creating attractors (with bias) (the thesis's depths 1 to 11)"],
     },
     "06-thesis-shallow": {
         "notebook": "06_relu_grid",
@@ -138,6 +143,8 @@ def cell_of(folder: str) -> str | None:
     '09-wide'
     >>> cell_of("12_recovery--n_images=30--width=512--max_epochs=30000"), cell_of("12_recovery--width=64")
     ('12-patches', None)
+    >>> cell_of("06_relu_grid--biases=True--seeds=0"), cell_of("06_relu_grid--depths=1,3,6--widths=32,128--seeds=0")
+    ('06-thesis', '06-grid')
     """
     from attractor_utils.outputs import variant_slug  # the folder-name rule of a run's settings
 

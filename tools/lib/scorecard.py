@@ -48,7 +48,8 @@ def _read_claims(folder: Path, recursive: bool = False) -> pd.DataFrame:
 def _timings(folder: Path) -> dict[str, tuple[float, int | None]]:
     """Measured cost per run folder ("" for ``folder`` itself) and notebook: ``{"<run>/<stem>": (seconds, trained)}``,
     from the run that trained its networks (cold, else the latest mixed run; :func:`tools.lib.records.training_run`),
-    not from a warm re-run; ``trained``: networks that run trained (None in records that do not say)."""
+    not from a warm re-run, unless a warm run is all there is (a cell judged from networks other cells trained: 0
+    trained); ``trained``: networks that run trained (None in records that do not say)."""
     out = {}
     for f in sorted(folder.rglob("timings.json")):
         run = "" if f.parent == folder else str(f.parent.relative_to(folder))
@@ -56,6 +57,7 @@ def _timings(folder: Path) -> dict[str, tuple[float, int | None]]:
             for stem, t in json.loads(f.read_text()).items():
                 train = training_run(t)
                 out[f"{run}/{stem}"] = ((float(train["seconds"]), train.get("trained")) if train
+                                        else (float(t["warm"]["seconds"]), 0) if t.get("warm")
                                         else (float(t["seconds"]), None))
         except (ValueError, KeyError, TypeError, AttributeError):
             continue
