@@ -119,6 +119,7 @@ def test_paper_cells_are_listed_with_their_training_run_and_what_they_decide(tmp
     fewer = row_with({"probe": 4, "budget": 4})  # two were trained before: the ratio is a lower bound
     assert "| 6 | 1479 | 1200 (probe 4, budget 4) | ≥ 1.23 (6 of 8 trained) | 25 |" in fewer
     assert "| - (6 trained, 4 planned) |" in row_with({"probe": 4})
+    assert "| 6 | 1479 | 1200 (-) | - | 25 |" in row_with({})  # a plan that does not say what it projects
     assert "| - (run on Test CPU) |" in row_with({"probe": 6}, machine="Other CPU, 2 torch threads")
     assert "Paper cells" not in _index(tmp_path / "variants", {"01_a": {"preset": "paper"}})
 

@@ -93,6 +93,8 @@ def _cell_ratio(plan: dict, name: str, train: dict | None) -> str:
     if _cpu(train.get("machine")) != _cpu(plan.get("machine")):
         return f"- (run on {_cpu(train.get('machine'))})"
     planned, trained = sum(plan.get("rests_on", {}).get(f"cell-{name}", {}).values()), train.get("trained")
+    if trained is None or not planned:  # a record or plan that does not say how many
+        return "-"
     ratio = f"{train['seconds'] / proj:.2f}"
     if trained == planned:
         return ratio
