@@ -92,7 +92,8 @@ def test_relu_grid_claims_follow_their_rules():
     # no depth with an attractor (the 06-thesis-shallow cell): too shallow to tell, not a result against the claim
     flat = claims.relu_grid_claims(_grid([0, 0, 0], [50, 20, 10], [50, 20, 10], epochs=50_000, converged=False))
     assert _verdicts(flat)[DEPTH] == "not reached" and _raw(flat)[DEPTH] == "disagrees"
-    assert "no depth of the grid has an attractor" in [r for r in flat if r["claim"] == DEPTH][0]["unmet"]
+    row = [r for r in flat if r["claim"] == DEPTH][0]
+    assert "no depth of the grid has an attractor" in row["unmet"] and "a depth with attractors" in row["to_decide"]
 
 
 def test_false_positive_rates_need_enough_settled_iterations_and_must_fall_strictly():

@@ -171,7 +171,8 @@ def relu_grid_claims(df: pd.DataFrame, thesis_fp: dict[int, float] | None = None
                                     f"{THESIS_EPOCHS:,} epochs" if len(bad) else "",
                                     "no depth of the grid has an attractor: it cannot tell a grid too shallow for "
                                     "any from a result against the claim" if by.a.max() == 0 else ""],
-                             to_decide="the thesis's 50,000 epochs for every depth, and a depth with attractors"))
+                             to_decide="the thesis's 50,000 epochs for every depth"
+                             + (", and a depth with attractors" if by.a.max() == 0 else "")))
     else:
         out.append(DEPTH.row("fewer than two depths", "not tested", "the preset has fewer than two depths with bias",
                              evidence=evidence(wb), to_decide="two or more depths with bias"))
