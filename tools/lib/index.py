@@ -46,6 +46,11 @@ def _cpu(machine: str | None) -> str:
     return (machine or "").split(",")[0].strip()
 
 
+def _ratio(run: dict, projected: float, cpu: str) -> str | None:
+    """A measured run's seconds over a projection made on processor ``cpu``; None where the run was on another."""
+    return f"{run['seconds'] / projected:.2f}" if _cpu(run.get("machine")) == cpu else None
+
+
 def _rests_on(plan: dict, name: str) -> str:
     rest = plan.get("rests_on", {}).get(name)
     if not rest:
@@ -76,8 +81,7 @@ def plan_check(figdir: Path, colds: dict) -> list[str]:
            "| notebook | cold (s) | plan (s) | cold / plan | rests on | plan at most (s) |", "|---|---|---|---|---|---|"]
     for stem, cold, expected, at_most in rows:
         most = "-" if at_most is None else f"{at_most:.0f}"
-        ratio = f"{cold['seconds'] / expected:.2f}" if _cpu(cold.get("machine")) == cpu else \
-            f"- (cold on {_cpu(cold.get('machine'))})"
+        ratio = _ratio(cold, expected, cpu) or f"- (cold on {_cpu(cold.get('machine'))})"
         out.append(f"| `{stem}` | {cold['seconds']:.0f} | {expected:.0f} | {ratio} | {_rests_on(plan, stem)} | "
                    f"{most} |")
     return out
@@ -90,12 +94,12 @@ def _cell_ratio(plan: dict, name: str, train: dict | None) -> str:
     proj = plan.get("cold_seconds", {}).get(f"cell-{name}")
     if proj is None or not train:
         return "-"
-    if _cpu(train.get("machine")) != _cpu(plan.get("machine")):
+    ratio = _ratio(train, proj, _cpu(plan.get("machine")))
+    if ratio is None:
         return f"- (run on {_cpu(train.get('machine'))})"
     planned, trained = sum(plan.get("rests_on", {}).get(f"cell-{name}", {}).values()), train.get("trained")
     if trained is None or not planned:  # a record or plan that does not say how many
         return "-"
-    ratio = f"{train['seconds'] / proj:.2f}"
     if trained == planned:
         return ratio
     if trained < planned:

@@ -161,6 +161,7 @@ def relu_grid_claims(df: pd.DataFrame, thesis_fp: dict[int, float] | None = None
         v = "agrees" if (nondecreasing(by.a.tolist()) and deepest > shallow) else ("partly" if deepest > shallow
                                                                                      else "disagrees")
         bad = line[~_trained_as_thesis(line)]
+        none = by.a.max() == 0  # no depth has an attractor: too shallow to tell
         out.append(DEPTH.row(f"width {wmax}, {main.data_source.iloc[0]}: attractors by depth "
                              + ", ".join(f"{d}: {r.a:.0f} (MSE {r.loss:.1e})" for d, r in by.iterrows()),
                              v, "counts grow with depth" if v == "agrees" else
@@ -170,9 +171,9 @@ def relu_grid_claims(df: pd.DataFrame, thesis_fp: dict[int, float] | None = None
                              unmet=[f"{len(bad)} of {len(line)} runs neither reached the loss threshold nor trained "
                                     f"{THESIS_EPOCHS:,} epochs" if len(bad) else "",
                                     "no depth of the grid has an attractor: it cannot tell a grid too shallow for "
-                                    "any from a result against the claim" if by.a.max() == 0 else ""],
+                                    "any from a result against the claim" if none else ""],
                              to_decide="the thesis's 50,000 epochs for every depth"
-                             + (", and a depth with attractors" if by.a.max() == 0 else "")))
+                             + (", and a depth with attractors" if none else "")))
     else:
         out.append(DEPTH.row("fewer than two depths", "not tested", "the preset has fewer than two depths with bias",
                              evidence=evidence(wb), to_decide="two or more depths with bias"))
