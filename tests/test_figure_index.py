@@ -78,21 +78,29 @@ def test_a_plan_next_to_the_cold_times_is_compared_with_them(tmp_path):
     cold = {"seconds": 300.0, "date": "2025-01-02", "machine": HOST, "trained": 40}
     timings = {"01_a": {"preset": "paper", "cold": cold}, "02_b": {"preset": "paper"}}
     assert "Plan against measurement" not in _index(tmp_path, timings)
-    (tmp_path / "plan.json").write_text(json.dumps({"machine": "Test CPU", "seconds": {"01_a": 100.0, "02_b": 5.0},
+    (tmp_path / "plan.json").write_text(json.dumps({"machine": {"01_a": "Test CPU", "02_b": "Test CPU"},
+                                                    "seconds": {"01_a": 100.0, "02_b": 5.0},
                                                     "at_most_seconds": {"01_a": 400.0, "02_b": 9.0}}))
     text = _index(tmp_path, timings)
     assert "Plan against measurement" in text and "| `01_a` | 300 | 100 | 3.00 | - | 400 |" in text
     assert "| `02_b` |" not in text  # no cold time: nothing to compare
     # a plan made with probes: its projection from an empty cache, and what it rests on
-    (tmp_path / "plan.json").write_text(json.dumps({"machine": "Test CPU", "seconds": {"01_a": 100.0},
+    (tmp_path / "plan.json").write_text(json.dumps({"machine": {"01_a": "Test CPU"}, "seconds": {"01_a": 100.0},
                                                     "cold_seconds": {"01_a": 250.0},
                                                     "rests_on": {"01_a": {"probe": 3, "budget": 1}},
                                                     "probe_seconds": {"01_a": 42.0}}))
     assert "| `01_a` | 300 | 250 | 1.20 | probe 3, budget 1 (probes 42 s) | - |" in _index(tmp_path, timings)
     # a cold time measured on another processor is not divided by this one's projection
-    (tmp_path / "plan.json").write_text(json.dumps({"machine": "Other CPU, 2 torch threads",
+    (tmp_path / "plan.json").write_text(json.dumps({"machine": {"01_a": "Other CPU, 2 torch threads"},
                                                     "seconds": {"01_a": 100.0}}))
     assert "| `01_a` | 300 | 100 | - (cold on Test CPU) | - | - |" in _index(tmp_path, timings)
+    # one plan.json, projections made on two processors: each row is judged by its own
+    timings["02_b"]["cold"] = {**cold, "machine": "Other CPU, 2 cores, torch 2", "seconds": 10.0}
+    (tmp_path / "plan.json").write_text(json.dumps({"machine": {"01_a": "Other CPU, 2 torch threads",
+                                                                "02_b": "Other CPU, 2 torch threads"},
+                                                    "seconds": {"01_a": 100.0, "02_b": 5.0}}))
+    text = _index(tmp_path, timings)
+    assert "| `01_a` | 300 | 100 | - (cold on Test CPU) |" in text and "| `02_b` | 10 | 5 | 2.00 |" in text
 
 
 def test_paper_cells_are_listed_with_their_training_run_and_what_they_decide(tmp_path):
@@ -109,7 +117,8 @@ def test_paper_cells_are_listed_with_their_training_run_and_what_they_decide(tmp
     assert "| 6 | 1479 | - | - | 25 |" in row and cell["decides"][0] in row
 
     def row_with(rests_on: dict, machine: str = "Test CPU") -> str:
-        (tmp_path / "plan.json").write_text(json.dumps({"machine": machine, "cold_seconds": {"cell-06-grid": 1200.0},
+        (tmp_path / "plan.json").write_text(json.dumps({"machine": {"cell-06-grid": machine},
+                                                        "cold_seconds": {"cell-06-grid": 1200.0},
                                                         "rests_on": {"cell-06-grid": rests_on}}))
         return next(ln for ln in _index(tmp_path, {"01_a": {"preset": "paper"}}).splitlines()
                     if ln.startswith("| `06-grid`"))
@@ -121,6 +130,20 @@ def test_paper_cells_are_listed_with_their_training_run_and_what_they_decide(tmp
     assert "| - (6 trained, 4 planned) |" in row_with({"probe": 4})
     assert "| 6 | 1479 | 1200 (-) | - | 25 |" in row_with({})  # a plan that does not say what it projects
     assert "| - (run on Test CPU) |" in row_with({"probe": 6}, machine="Other CPU, 2 torch threads")
+    # two cells planned on two processors: each ratio on its own, the note names each processor's cells
+    other = tmp_path / "variants" / "10_generalization--widths=50--sweep_radii=empty--loss_threshold=0.01"
+    other.mkdir()
+    t = record(None, "paper", 300.0, 0, 12, True, host="Other CPU, 2 cores, torch 2", date="2025-01-02")
+    (other / "timings.json").write_text(json.dumps({"10_generalization": t}))
+    (tmp_path / "plan.json").write_text(json.dumps({
+        "machine": {"cell-06-grid": "Test CPU, 2 torch threads", "cell-10-width50": "Other CPU, 2 torch threads"},
+        "cold_seconds": {"cell-06-grid": 1200.0, "cell-10-width50": 200.0},
+        "rests_on": {"cell-06-grid": {"probe": 6}, "cell-10-width50": {"probe": 12}}}))
+    text = _index(tmp_path, {"01_a": {"preset": "paper"}})
+    rows = {ln.split("|")[1].strip(): ln for ln in text.splitlines() if ln.startswith("| `")}
+    assert "| 1.23 |" in rows["`06-grid`"] and "| 300 | 200 (probe 12) | 1.50 |" in rows["`10-width50`"]
+    assert ("on Other CPU, 2 torch threads (10-width50); Test CPU, 2 torch threads (06-grid), and what its runs "
+            "rest on.") in text
     assert "Paper cells" not in _index(tmp_path / "variants", {"01_a": {"preset": "paper"}})
 
 

@@ -407,12 +407,18 @@ def test_make_plan_of_a_paper_cell_plans_its_parameters_and_records_its_cold_pro
                            "runs": [{"key": config_key(c), "cached": False, "config": c} for c in cfgs]}]}
 
     monkeypatch.setattr(tp, "get_plan", fake_plan)
+    # a plan.json of one processor (as first written) keeps it for its entries; the new entry names its own
+    (tmp_path / "figures" / "paper").mkdir(parents=True)
+    (tmp_path / "figures" / "paper" / "plan.json").write_text(json.dumps({"machine": "Old CPU, 2 torch threads",
+                                                                          "seconds": {"01_a": 5.0}}))
     assert tp.main(["--cell", "03-wide", "--probe", "30"]) == 0
     assert seen == {"nb": CELLS["03-wide"]["notebook"], "preset": "paper", "params": CELLS["03-wide"]["parameters"],
                     "probe": "30", "name": "cell-03-wide"}
     doc = json.loads((tmp_path / "figures" / "paper" / "plan.json").read_text())
     assert doc["cold_seconds"]["cell-03-wide"] == pytest.approx(2.0 + 300 * 1e-3, abs=0.1)
     assert doc["rests_on"]["cell-03-wide"] == {"budget": 2}
+    assert doc["machine"]["01_a"] == "Old CPU, 2 torch threads" and set(doc["machine"]) == {"01_a", "cell-03-wide"}
+    assert doc["machine"]["cell-03-wide"] != "Old CPU, 2 torch threads"
     with pytest.raises(SystemExit, match="accepted values: 03-wide"):
         tp.main(["--cell", "03-widest"])
     with pytest.raises(SystemExit):

@@ -162,7 +162,10 @@ def main_plan(args) -> int:
         out = figures_folder("paper", ROOT) / "plan.json"
         doc = json.loads(out.read_text()) if out.is_file() else {}
         m = model.info.get("machine", {})
-        doc["machine"] = f"{m.get('cpu')}, {m.get('threads')} torch threads"
+        if not isinstance(doc.get("machine", {}), dict):  # one processor for the whole file, as first written
+            doc["machine"] = dict.fromkeys(doc.get("seconds", {}), doc["machine"])
+        doc.setdefault("machine", {}).update(dict.fromkeys((stem for stem, _ in rows),
+                                                           f"{m.get('cpu')}, {m.get('threads')} torch threads"))
         doc["workers"] = args.workers
         for key, field in (("seconds", "planned_s"), ("at_most_seconds", "planned_at_most_s"),
                            ("seconds_on_workers", "planned_n_s")):

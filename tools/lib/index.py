@@ -71,8 +71,9 @@ def plan_check(figdir: Path, colds: dict) -> list[str]:
     rows = [(s, c, proj[s], most.get(s)) for s, c in sorted(colds.items()) if s in proj]
     if not rows:
         return []
-    cpu = _cpu(plan.get("machine"))
-    out = ["", f"**Plan against measurement** (`make plan`, {plan.get('machine', 'machine not recorded')}: the projection "
+    machines = plan.get("machine", {})  # the processor of each projection, by notebook or cell-<name>
+    hosts = " / ".join(sorted({machines.get(s, "machine not recorded") for s, *_ in rows}))
+    out = ["", f"**Plan against measurement** (`make plan`, {hosts}: the projection "
            "for one worker, from an empty cache, and at most (every run to its budget), against the cold time above; "
            "*rests on*: how many runs' epochs come from their own record in the cache, a finished twin of the same "
            "recipe, a probe (`make plan PROBE=...`: the recipe's first run trained for a bounded time, its loss "
@@ -81,7 +82,7 @@ def plan_check(figdir: Path, colds: dict) -> list[str]:
            "| notebook | cold (s) | plan (s) | cold / plan | rests on | plan at most (s) |", "|---|---|---|---|---|---|"]
     for stem, cold, expected, at_most in rows:
         most = "-" if at_most is None else f"{at_most:.0f}"
-        ratio = _ratio(cold, expected, cpu) or f"- (cold on {_cpu(cold.get('machine'))})"
+        ratio = _ratio(cold, expected, _cpu(machines.get(stem))) or f"- (cold on {_cpu(cold.get('machine'))})"
         out.append(f"| `{stem}` | {cold['seconds']:.0f} | {expected:.0f} | {ratio} | {_rests_on(plan, stem)} | "
                    f"{most} |")
     return out
@@ -94,7 +95,7 @@ def _cell_ratio(plan: dict, name: str, train: dict | None) -> str:
     proj = plan.get("cold_seconds", {}).get(f"cell-{name}")
     if proj is None or not train:
         return "-"
-    ratio = _ratio(train, proj, _cpu(plan.get("machine")))
+    ratio = _ratio(train, proj, _cpu(plan.get("machine", {}).get(f"cell-{name}")))
     if ratio is None:
         return f"- (run on {_cpu(train.get('machine'))})"
     planned, trained = sum(plan.get("rests_on", {}).get(f"cell-{name}", {}).values()), train.get("trained")
@@ -141,10 +142,17 @@ def cells_section(figdir: Path) -> list[str]:
         out.append(f"| `{name}` | [{folder.name}](variants/{folder.name}) | {'; '.join(cell['decides'])} | {trained} "
                    f"| {_seconds(train)} | {projected} | {_cell_ratio(plan, name, train)} | "
                    f"{_seconds(t.get('warm'))} |")
-    if plan.get("cold_seconds"):
+    planned = [name for name, *_ in found if f"cell-{name}" in plan.get("cold_seconds", {})]
+    if planned:
+        by_machine: dict[str, list[str]] = {}
+        for name in planned:
+            host = plan.get("machine", {}).get(f"cell-{name}", "a machine not recorded")
+            by_machine.setdefault(host, []).append(name)
+        where = (next(iter(by_machine)) if len(by_machine) == 1 else
+                 "; ".join(f"{m} ({', '.join(names)})" for m, names in sorted(by_machine.items())))
         out.append("")
         out.append("*Plan*: `make plan CELL=<name> PROBE=...`, the cell's projection from an empty cache on "
-                   f"{plan.get('machine', 'the machine of plan.json')}, and what its runs rest on.")
+                   f"{where}, and what its runs rest on.")
     return out
 
 
